@@ -1,0 +1,443 @@
+//! Compiling a [`Policy`] for one architecture to a seccomp BPF program.
+//!
+//! Layout:
+//!
+//! ```text
+//! load arch;  wrong arch            -> KILL_PROCESS   (i386 int 0x80 on x86_64 lands here)
+//! load nr;    nr > last in table    -> ENOSYS         (x32 numbers, future calls)
+//! binary search over ranges of syscall numbers with the same verdict
+//!     leaf: return ALLOW / penalty / ENOSYS, or the call's argument checks
+//! ```
+//!
+//! The dispatch reads only `nr` before a leaf, so a syscall whose verdict does not depend on its
+//! arguments never loads one, and the kernel's constant-action cache (Linux 5.11+) skips the
+//! filter for it entirely. The search is balanced, so a call executes about ⌈log2 ranges⌉
+//! comparisons plus its own argument checks; see [`Program::max_dispatch_steps`].
+//!
+//! # Why not seccompiler
+//!
+//! seccompiler (used in our tests and benchmarks as a second oracle) compiles one match action
+//! and one mismatch action per filter and lays rules out as a linear chain. We need more than two
+//! actions in one program (ALLOW, the penalty, ENOSYS, KILL for a wrong arch), a binary search
+//! over syscall numbers, `int` comparisons that ignore the high half, and a slot for the
+//! process id written at install time. So the code generator is ours; the instruction types
+//! are plain `sock_filter`s that the runtime hands to seccomp(2).
+
+use std::collections::BTreeMap;
+
+use crate::arch::Arch;
+use crate::bpf::{data, op, ret, Insn, MAX_INSNS};
+use crate::rule::{Alt, Class, Cond, Policy, Table, Test, Width, ENOSYS};
+
+/// A compiled seccomp program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Program {
+    /// The architecture it was compiled for.
+    pub arch: Arch,
+    /// The instructions. The process id slots hold 0 until [`Program::patched`].
+    pub insns: Vec<Insn>,
+    /// Indices of instructions whose `k` must be set to the installing process's id.
+    pub pid_slots: Vec<usize>,
+    /// The number of leaves in the dispatch tree.
+    pub ranges: usize,
+}
+
+impl Program {
+    /// The instructions with the process id written into every slot.
+    #[must_use]
+    pub fn patched(&self, pid: u32) -> Vec<Insn> {
+        patch(&self.insns, &self.pid_slots, pid)
+    }
+
+    /// The most instructions the dispatch may execute before a leaf, the four-instruction
+    /// prologue excluded: one comparison per tree level, plus an unconditional jump at a level
+    /// where a subtree is too long for an 8-bit jump offset.
+    #[must_use]
+    pub fn max_dispatch_steps(&self) -> usize {
+        2 * ceil_log2(self.ranges)
+    }
+}
+
+/// Writes `pid` into the slots of a program (the runtime does this on a copy of static data).
+#[must_use]
+pub fn patch(insns: &[Insn], slots: &[usize], pid: u32) -> Vec<Insn> {
+    let mut out = insns.to_vec();
+    for &i in slots {
+        out[i].k = pid;
+    }
+    out
+}
+
+fn ceil_log2(n: usize) -> usize {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()) as usize
+}
+
+/// Why a program could not be produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// The program would exceed the kernel's limit.
+    TooLong(usize),
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::TooLong(n) => {
+                write!(f, "the seccomp program would have {n} instructions, over the kernel's {MAX_INSNS}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// What a range of syscall numbers does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Leaf {
+    Return(u32),
+    Check(Vec<Alt>),
+}
+
+/// Compiles `policy` against `table`.
+///
+/// # Errors
+///
+/// [`CompileError::TooLong`] if the program would not fit the kernel's limit (the table's tests
+/// show every policy fits with room to spare).
+pub fn compile(table: &Table, policy: &Policy) -> Result<Program, CompileError> {
+    let deny = policy.penalty.action();
+    let enosys = ret::ERRNO | ENOSYS;
+
+    // Verdict for every number from 0 to the last in the table; gaps answer ENOSYS.
+    let mut ranges: Vec<(u32, Leaf)> = Vec::new();
+    let mut push = |nr: u32, leaf: Leaf| {
+        if ranges.last().is_none_or(|(_, l)| *l != leaf || matches!(leaf, Leaf::Check(_))) {
+            ranges.push((nr, leaf));
+        }
+    };
+    let mut next = 0u32;
+    for rule in &table.rules {
+        if rule.nr > next {
+            push(next, Leaf::Return(enosys));
+        }
+        let leaf = match rule.class {
+            Class::Enosys => Leaf::Return(enosys),
+            Class::Never(_) => Leaf::Return(deny),
+            Class::Promised => leaf_for(&rule.alts, policy, deny),
+        };
+        push(rule.nr, leaf);
+        next = rule.nr + 1;
+    }
+
+    let mut asm = Asm::default();
+    asm.op(Insn::load(data::ARCH));
+    asm.jeq(table.arch.audit_arch(), Target::Skip(1), Target::Next);
+    asm.op(Insn::ret(ret::KILL_PROCESS));
+    asm.op(Insn::load(data::NR));
+    asm.jgt(table.max_nr(), Target::Next, Target::Skip(1));
+    asm.op(Insn::ret(enosys));
+    tree(&mut asm, &ranges, deny);
+    let (insns, pid_slots) = asm.finish();
+    if insns.len() > MAX_INSNS {
+        return Err(CompileError::TooLong(insns.len()));
+    }
+    Ok(Program { arch: table.arch, insns, pid_slots, ranges: ranges.len() })
+}
+
+/// The leaf for a promised call: constant when the policy makes the arguments irrelevant.
+fn leaf_for(alts: &[Alt], policy: &Policy, deny: u32) -> Leaf {
+    let held: Vec<Alt> = alts
+        .iter()
+        .filter(|a| policy.promises.includes(a.needs))
+        .map(|a| Alt { needs: a.needs, conds: a.conds.iter().filter(|c| !trivial(c)).cloned().collect() })
+        .collect();
+    if held.is_empty() {
+        return Leaf::Return(deny);
+    }
+    if held.iter().any(|a| a.conds.is_empty()) {
+        return Leaf::Return(ret::ALLOW);
+    }
+    let merged = merge(held);
+    if merged.iter().any(|a| a.conds.is_empty()) {
+        return Leaf::Return(ret::ALLOW);
+    }
+    Leaf::Check(merged)
+}
+
+/// A condition every value passes: all combinations of the masked bits are listed.
+fn trivial(c: &Cond) -> bool {
+    match &c.test {
+        Test::In(values) => {
+            let bits = c.mask.count_ones();
+            bits <= 8 && values.len() == 1usize << bits
+        }
+        Test::NotIn(values) => values.is_empty(),
+        Test::SelfPid => false,
+    }
+}
+
+/// Merges alternatives that differ only in the values of one `In` condition, and drops
+/// conditions that become trivial, until nothing changes. Keeps the checks short: the open rule
+/// under "rpath wpath" becomes one load, one mask and eight comparisons.
+fn merge(mut alts: Vec<Alt>) -> Vec<Alt> {
+    for a in &mut alts {
+        a.conds.sort();
+        a.needs = crate::promise::PromiseSet::EMPTY; // needs are settled; only conditions matter
+    }
+    alts.sort();
+    alts.dedup();
+    loop {
+        let mut changed = false;
+        'outer: for i in 0..alts.len() {
+            for j in i + 1..alts.len() {
+                if let Some(m) = merge_pair(&alts[i], &alts[j]) {
+                    alts.remove(j);
+                    alts[i] = m;
+                    changed = true;
+                    break 'outer;
+                }
+            }
+        }
+        if !changed {
+            return alts;
+        }
+    }
+}
+
+fn merge_pair(a: &Alt, b: &Alt) -> Option<Alt> {
+    if a.conds.len() != b.conds.len() {
+        return None;
+    }
+    let diff: Vec<usize> = (0..a.conds.len()).filter(|&i| a.conds[i] != b.conds[i]).collect();
+    let [i] = diff[..] else { return None };
+    let (x, y) = (&a.conds[i], &b.conds[i]);
+    let (Test::In(xv), Test::In(yv)) = (&x.test, &y.test) else { return None };
+    if (x.arg, x.width, x.mask) != (y.arg, y.width, y.mask) {
+        return None;
+    }
+    let mut values = xv.clone();
+    values.extend(yv);
+    values.sort_unstable();
+    values.dedup();
+    let cond = Cond { test: Test::In(values), ..x.clone() };
+    let mut conds = a.conds.clone();
+    if trivial(&cond) {
+        conds.remove(i);
+    } else {
+        conds[i] = cond;
+    }
+    Some(Alt { needs: a.needs, conds })
+}
+
+fn tree(asm: &mut Asm, ranges: &[(u32, Leaf)], deny: u32) {
+    if let [(_, leaf)] = ranges {
+        match leaf {
+            Leaf::Return(action) => asm.op(Insn::ret(*action)),
+            Leaf::Check(alts) => checks(asm, alts, deny),
+        }
+        return;
+    }
+    let mid = ranges.len() / 2;
+    let right = asm.label();
+    asm.jge(ranges[mid].0, Target::Label(right), Target::Next);
+    tree(asm, &ranges[..mid], deny);
+    asm.bind(right);
+    tree(asm, &ranges[mid..], deny);
+}
+
+/// Argument checks for one syscall: the alternatives in turn, ALLOW at the first that passes.
+fn checks(asm: &mut Asm, alts: &[Alt], deny: u32) {
+    for alt in alts {
+        let fail = asm.label();
+        let mut loaded: Option<u32> = None;
+        for cond in &alt.conds {
+            cond_check(asm, cond, fail, &mut loaded);
+        }
+        asm.op(Insn::ret(ret::ALLOW));
+        asm.bind(fail);
+    }
+    asm.op(Insn::ret(deny));
+}
+
+/// Emits code that falls through when `cond` holds and jumps to `fail` when it does not.
+fn cond_check(asm: &mut Asm, cond: &Cond, fail: Label, loaded: &mut Option<u32>) {
+    let lo = data::arg_lo(cond.arg);
+    let hi = data::arg_hi(cond.arg);
+    let mut load = |asm: &mut Asm, off: u32, mask: u32| {
+        if *loaded != Some(off) || mask != u32::MAX {
+            asm.op(Insn::load(off));
+            *loaded = Some(off);
+        }
+        if mask != u32::MAX {
+            asm.op(Insn::and(mask));
+            *loaded = None; // the accumulator now holds a masked value
+        }
+    };
+    match (&cond.test, cond.width) {
+        (Test::SelfPid, _) => {
+            load(asm, lo, u32::MAX);
+            asm.jeq_pid(Target::Next, Target::Label(fail));
+        }
+        (Test::In(values), Width::Int) => {
+            load(asm, lo, cond.mask as u32);
+            let pass = asm.label();
+            for (i, v) in values.iter().enumerate() {
+                let miss = if i + 1 == values.len() { Target::Label(fail) } else { Target::Next };
+                asm.jeq(*v as u32, Target::Label(pass), miss);
+            }
+            asm.bind(pass);
+        }
+        (Test::NotIn(values), _) => {
+            // NotIn is only used on whole int words.
+            load(asm, lo, cond.mask as u32);
+            for v in values {
+                asm.jeq(*v as u32, Target::Label(fail), Target::Next);
+            }
+        }
+        (Test::In(values), Width::Long) => {
+            let pass = asm.label();
+            for (i, v) in values.iter().enumerate() {
+                let next_value = asm.label();
+                let miss = if i + 1 == values.len() { Target::Label(fail) } else { Target::Label(next_value) };
+                load(asm, hi, (cond.mask >> 32) as u32);
+                asm.jeq((*v >> 32) as u32, Target::Next, miss);
+                load(asm, lo, cond.mask as u32);
+                asm.jeq(*v as u32, Target::Label(pass), miss);
+                asm.bind(next_value);
+            }
+            asm.bind(pass);
+        }
+    }
+}
+
+// ---- a small assembler with labels and long-jump relaxation ---------------------------------
+
+type Label = usize;
+
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Next,
+    Skip(u8),
+    Label(Label),
+}
+
+#[derive(Clone, Debug)]
+enum Item {
+    Op(Insn),
+    Jump { code: u16, k: u32, jt: Target, jf: Target, pid: bool },
+    Bind(Label),
+}
+
+#[derive(Default)]
+struct Asm {
+    items: Vec<Item>,
+    labels: usize,
+}
+
+impl Asm {
+    fn op(&mut self, insn: Insn) {
+        self.items.push(Item::Op(insn));
+    }
+    fn label(&mut self) -> Label {
+        self.labels += 1;
+        self.labels - 1
+    }
+    fn bind(&mut self, l: Label) {
+        self.items.push(Item::Bind(l));
+    }
+    fn jump(&mut self, cmp: u16, k: u32, jt: Target, jf: Target, pid: bool) {
+        self.items.push(Item::Jump { code: op::JMP | cmp | op::K, k, jt, jf, pid });
+    }
+    fn jeq(&mut self, k: u32, jt: Target, jf: Target) {
+        self.jump(op::JEQ, k, jt, jf, false);
+    }
+    fn jgt(&mut self, k: u32, jt: Target, jf: Target) {
+        self.jump(op::JGT, k, jt, jf, false);
+    }
+    fn jge(&mut self, k: u32, jt: Target, jf: Target) {
+        self.jump(op::JGE, k, jt, jf, false);
+    }
+    fn jeq_pid(&mut self, jt: Target, jf: Target) {
+        self.jump(op::JEQ, 0, jt, jf, true);
+    }
+
+    /// Lays the program out. A conditional jump reaches at most 255 instructions; a farther
+    /// target gets an unconditional `ja` trampoline right after the jump, and layout repeats
+    /// until every jump fits.
+    fn finish(self) -> (Vec<Insn>, Vec<usize>) {
+        // Which conditional jumps need a trampoline for their true / false branch.
+        let mut far: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
+        loop {
+            // Positions: each jump occupies 1 + trampolines.
+            let mut pos = Vec::with_capacity(self.items.len());
+            let mut label_at = vec![0usize; self.labels];
+            let mut pc = 0usize;
+            for (i, item) in self.items.iter().enumerate() {
+                pos.push(pc);
+                match item {
+                    Item::Op(_) => pc += 1,
+                    Item::Jump { .. } => {
+                        let (t, f) = far.get(&i).copied().unwrap_or_default();
+                        pc += 1 + usize::from(t) + usize::from(f);
+                    }
+                    Item::Bind(l) => label_at[*l] = pc,
+                }
+            }
+            let mut grew = false;
+            let mut out = Vec::with_capacity(pc);
+            let mut slots = Vec::new();
+            for (i, item) in self.items.iter().enumerate() {
+                match item {
+                    Item::Op(insn) => out.push(*insn),
+                    Item::Bind(_) => {}
+                    Item::Jump { code, k, jt, jf, pid } => {
+                        let (t_far, f_far) = far.get(&i).copied().unwrap_or_default();
+                        let tramps = usize::from(t_far) + usize::from(f_far);
+                        let after = pos[i] + 1 + tramps; // first instruction after the trampolines
+                        let dist = |t: &Target| match t {
+                            Target::Next => after,
+                            Target::Skip(n) => after + usize::from(*n),
+                            Target::Label(l) => label_at[*l],
+                        };
+                        let (dt, df) = (dist(jt), dist(jf));
+                        let short = |d: usize| d - (pos[i] + 1) <= 255;
+                        if (!t_far && !short(dt)) || (!f_far && !short(df)) {
+                            far.insert(i, (t_far || !short(dt), f_far || !short(df)));
+                            grew = true;
+                            continue;
+                        }
+                        // Trampolines sit right after the jump: true first, then false.
+                        let mut tramp = pos[i] + 1;
+                        let off = |far: bool, d: usize, tramp: &mut usize| -> u8 {
+                            if far {
+                                let here = *tramp;
+                                *tramp += 1;
+                                u8::try_from(here - (pos[i] + 1)).expect("trampolines are adjacent")
+                            } else {
+                                u8::try_from(d - (pos[i] + 1)).expect("checked short")
+                            }
+                        };
+                        let ot = off(t_far, dt, &mut tramp);
+                        let of = off(f_far, df, &mut tramp);
+                        if *pid {
+                            slots.push(out.len());
+                        }
+                        out.push(Insn::jump(*code, *k, ot, of));
+                        if t_far {
+                            let here = out.len();
+                            out.push(Insn::ja(u32::try_from(dt - here - 1).expect("program fits u32")));
+                        }
+                        if f_far {
+                            let here = out.len();
+                            out.push(Insn::ja(u32::try_from(df - here - 1).expect("program fits u32")));
+                        }
+                    }
+                }
+            }
+            if !grew {
+                return (out, slots);
+            }
+        }
+    }
+}
