@@ -1,0 +1,131 @@
+//! Expansion: the function as written, with one statement inserted at the start of its body.
+//!
+//! The statement embeds, for each supported architecture under `#[cfg(target_arch)]`, the BPF
+//! program compiled now, at build time, and calls the runtime to install it on entry. Generated
+//! code names only `::sandbox::__private` paths and contains no `unsafe`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use sandbox_policy::{compile, table, Arch, Penalty, Policy};
+
+use crate::{parse, validate};
+
+/// `#[pledge(args)] item`.
+pub(crate) fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let err = syn::Error::new(
+                first_span(&item),
+                "#[pledge] goes on a fn (main, a free function, a method or an async fn)",
+            );
+            return with_error(item, &err);
+        }
+    };
+    let policy = parse::args(args).and_then(|a| validate::pledge(&a, Span::call_site()));
+    let policy = match policy {
+        Ok(p) => p,
+        Err(e) => return with_error(quote!(#func), &e),
+    };
+    let stmt = match phase_statement(&func.sig.ident, &policy) {
+        Ok(s) => s,
+        Err(e) => return with_error(quote!(#func), &e),
+    };
+    func.block.stmts.insert(0, syn::parse2(stmt).expect("the phase statement parses"));
+    quote!(#func)
+}
+
+/// The function unchanged, then the error: editors keep working and no "main not found" follows.
+fn with_error(item: TokenStream, err: &syn::Error) -> TokenStream {
+    let e = err.to_compile_error();
+    quote!(#item #e)
+}
+
+fn first_span(item: &TokenStream) -> Span {
+    item.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+}
+
+fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStream> {
+    let mut programs = Vec::new();
+    for arch in Arch::ALL {
+        let prog = compile(&table(arch), policy).map_err(|e| syn::Error::new(name.span(), e))?;
+        let target = arch.target_arch();
+        let insns = prog.insns.iter().map(|i| {
+            let (code, jt, jf, k) = (i.code, i.jt, i.jf, i.k);
+            quote!(::sandbox::__private::Insn { code: #code, jt: #jt, jf: #jf, k: #k })
+        });
+        let slots = prog.pid_slots.iter().map(|&s| u16::try_from(s).expect("programs are under 4096"));
+        programs.push(quote! {
+            #[cfg(all(target_os = "linux", target_arch = #target))]
+            const __SANDBOX_PROGRAM: ::sandbox::__private::ArchProgram = ::sandbox::__private::ArchProgram {
+                insns: &[#(#insns),*],
+                pid_slots: &[#(#slots),*],
+            };
+        });
+    }
+    let fname = name.to_string();
+    let bits = policy.promises.bits();
+    let penalty = format_ident!(
+        "{}",
+        match policy.penalty {
+            Penalty::Report => "Report",
+            Penalty::Error => "Error",
+            Penalty::Kill => "Kill",
+        }
+    );
+    let supported = quote!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")));
+    Ok(quote! {
+        {
+            #(#programs)*
+            #[cfg(not(#supported))]
+            ::core::compile_error!("#[sandbox::pledge] is enforced with seccomp-bpf and Landlock: it supports Linux on x86_64, aarch64 and riscv64 only");
+            #[cfg(#supported)]
+            static __SANDBOX_PHASE: ::sandbox::__private::Phase = ::sandbox::__private::Phase {
+                name: ::core::concat!(::core::module_path!(), "::", #fname),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                promises: #bits,
+                penalty: ::sandbox::__private::Penalty::#penalty,
+                program: __SANDBOX_PROGRAM,
+            };
+            #[cfg(#supported)]
+            ::sandbox::__private::enter(&__SANDBOX_PHASE);
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_one_statement_and_keeps_the_rest() {
+        let out = pledge(quote!("stdio"), quote!(#[inline] pub fn f(x: u32) -> u32 { x + 1 }));
+        let f: syn::ItemFn = syn::parse2(out).unwrap();
+        assert_eq!(f.attrs.len(), 1);
+        assert_eq!(f.block.stmts.len(), 2);
+        assert_eq!(f.sig.ident, "f");
+        let text = quote!(#f).to_string();
+        assert!(text.contains(":: sandbox :: __private :: enter"), "{text}");
+        assert!(!text.contains("unsafe"), "{text}");
+        for arch in ["x86_64", "aarch64", "riscv64"] {
+            assert!(text.contains(&format!("target_arch = \"{arch}\"")), "{arch}");
+        }
+    }
+
+    #[test]
+    fn errors_keep_the_function() {
+        let out = pledge(quote!("rpth"), quote!(fn main() {})).to_string();
+        assert!(out.contains("fn main"), "{out}");
+        assert!(out.contains("compile_error"), "{out}");
+        let out = pledge(quote!("stdio"), quote!(struct S;)).to_string();
+        assert!(out.contains("struct S"), "{out}");
+        assert!(out.contains("goes on a fn"), "{out}");
+    }
+
+    #[test]
+    fn methods_and_async_fns_parse() {
+        let out = pledge(quote!("stdio"), quote!(pub async fn serve(&self, n: usize) -> usize { n }));
+        assert!(out.to_string().contains("async fn serve"));
+    }
+}

@@ -1,0 +1,149 @@
+//! Checking the arguments against the promise table: every mistake, each on its own literal.
+
+use proc_macro2::Span;
+use sandbox_policy::{parse_word, ParseError, Penalty, Policy, Promise, PromiseSet};
+
+use crate::parse::Arg;
+
+/// The options `#[pledge]` accepts.
+const OPTIONS: &[&str] = &["penalty"];
+/// The values of `penalty`.
+const PENALTIES: &[(&str, Penalty)] = &[("report", Penalty::Report), ("kill", Penalty::Kill)];
+
+/// Collects errors so that one compile reports all of them.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
+        let e = syn::Error::new(span, msg);
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
+    pub(crate) fn into_result(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// Builds the policy that the arguments describe, or every reason they do not.
+pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error> {
+    let mut errors = Errors::default();
+    let mut set = PromiseSet::EMPTY;
+    let mut penalty: Option<(Penalty, Span)> = None;
+    let mut any_promises = false;
+    for arg in args {
+        match arg {
+            Arg::Promises(lit) => {
+                any_promises = true;
+                for word in lit.value().split_whitespace() {
+                    match parse_word(word) {
+                        Ok(p) if set.contains(p) => {
+                            errors.push(lit.span(), format!("promise `{p}` is named twice"));
+                        }
+                        Ok(p) => set = set.with(p),
+                        Err(e) => errors.push(lit.span(), message(&e)),
+                    }
+                }
+            }
+            Arg::Option { name, value } => {
+                let key = name.to_string();
+                if key != "penalty" {
+                    let hint = closest(&key, OPTIONS)
+                        .map_or(String::new(), |s| format!(", did you mean `{s}`?"));
+                    errors.push(name.span(), format!("unknown option `{key}`{hint} expected one of: {}", OPTIONS.join(", ")));
+                    continue;
+                }
+                if penalty.is_some() {
+                    errors.push(name.span(), "option `penalty` is given twice");
+                    continue;
+                }
+                let v = value.value();
+                match PENALTIES.iter().find(|(n, _)| *n == v) {
+                    Some((_, p)) => penalty = Some((*p, value.span())),
+                    None => {
+                        let names: Vec<&str> = PENALTIES.iter().map(|(n, _)| *n).collect();
+                        let hint = closest(&v, &names).map_or(String::new(), |s| format!(", did you mean `{s}`?"));
+                        errors.push(value.span(), format!("unknown penalty `{v}`{hint} expected one of: {}", names.join(", ")));
+                    }
+                }
+            }
+        }
+    }
+    if !any_promises {
+        errors.push(
+            call_site,
+            "#[pledge] needs promises, e.g. #[pledge(\"stdio rpath\")]; write #[pledge(\"\")] to keep nothing but exit",
+        );
+    }
+    if let Some((Penalty::Kill, span)) = penalty {
+        if set.contains(Promise::Error) {
+            errors.push(span, "penalty = \"kill\" contradicts the `error` promise, which makes denied calls fail with EPERM");
+        }
+    }
+    errors.into_result()?;
+    Ok(Policy::new(set, penalty.map_or(Penalty::Report, |(p, _)| p)))
+}
+
+fn message(e: &ParseError) -> String {
+    match e {
+        ParseError::Unknown { word, suggestion } => {
+            let hint = suggestion.map_or(String::new(), |s| format!(", did you mean `{s}`?"));
+            format!("unknown promise `{word}`{hint} expected one of: {}", PromiseSet::all())
+        }
+        other => other.to_string(),
+    }
+}
+
+fn closest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
+    names.iter().copied().find(|n| {
+        let (a, b) = (word.as_bytes(), n.as_bytes());
+        a.len().abs_diff(b.len()) <= 2 && a.iter().zip(b).filter(|(x, y)| x == y).count() + 2 >= b.len()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn run(tokens: proc_macro2::TokenStream) -> Result<Policy, String> {
+        let args = crate::parse::args(tokens).map_err(|e| e.to_string())?;
+        pledge(&args, Span::call_site()).map_err(|e| e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+    }
+
+    #[test]
+    fn both_spellings() {
+        let a = run(quote!("stdio rpath")).unwrap();
+        let b = run(quote!("stdio", "rpath")).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.promises, PromiseSet::parse("stdio rpath").unwrap());
+        assert_eq!(run(quote!("")).unwrap().promises, PromiseSet::EMPTY);
+    }
+
+    #[test]
+    fn every_mistake_is_reported() {
+        let e = run(quote!("stdio rpth", "pf", "stdio", penalti = "kill")).unwrap_err();
+        assert!(e.contains("did you mean `rpath`?"), "{e}");
+        assert!(e.contains("only on OpenBSD"), "{e}");
+        assert!(e.contains("`stdio` is named twice"), "{e}");
+        assert!(e.contains("did you mean `penalty`?"), "{e}");
+        assert_eq!(e.lines().count(), 4, "{e}");
+    }
+
+    #[test]
+    fn penalties() {
+        assert_eq!(run(quote!("stdio", penalty = "kill")).unwrap().penalty, Penalty::Kill);
+        assert_eq!(run(quote!("stdio")).unwrap().penalty, Penalty::Report);
+        assert_eq!(run(quote!("stdio error")).unwrap().penalty, Penalty::Error);
+        assert!(run(quote!("stdio", penalty = "kil")).unwrap_err().contains("did you mean `kill`?"));
+        assert!(run(quote!("stdio error", penalty = "kill")).unwrap_err().contains("contradicts"));
+    }
+
+    #[test]
+    fn no_argument_is_an_error() {
+        assert!(run(quote!()).unwrap_err().contains("needs promises"));
+    }
+}

@@ -1,0 +1,114 @@
+//! The violation reporter: a SIGSYS handler that prints one line and aborts.
+//!
+//! It runs in a signal handler, so it allocates nothing and takes no lock: the line is built in
+//! a fixed buffer on the stack, the phase comes from one atomic load, the table was built before
+//! the first filter. Every syscall it makes (`write` to fd 2, `getpid`, `rt_sigaction(SIGABRT)`,
+//! `rt_sigprocmask(SIG_UNBLOCK)`, `kill(self, SIGABRT)`, `exit_group`) is allowed under every
+//! policy, narrowly (see the table's "always" block).
+//!
+//! The program cannot dodge it: filters refuse `rt_sigaction(SIGSYS, act)` with a non-NULL
+//! `act`, so the handler cannot be replaced or set to `SIG_IGN`. Blocking SIGSYS does not help
+//! either: the kernel unblocks a forced SIGSYS by resetting it to the default action, and the
+//! process dies by SIGSYS (without the line).
+//!
+//! Path arguments are printed as text by reading the program's memory directly. A path pointer
+//! that is not mapped makes the handler fault, and the process then dies by SIGSEGV instead of
+//! SIGABRT, with no line; the call was denied either way.
+
+use core::fmt::Write;
+
+use sandbox_policy::rule::TRAP_DATA;
+use sandbox_policy::{Arch, Class, PromiseSet};
+
+use crate::phase::{CURRENT, TABLE};
+use crate::sys;
+
+/// A line on the stack: writes past its end are dropped.
+struct Line {
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl Line {
+    fn bytes(&mut self, b: &[u8]) {
+        let room = self.buf.len() - 1 - self.len; // keep one byte for the newline
+        let n = b.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
+        self.len += n;
+    }
+
+    fn promises(&mut self, set: PromiseSet) {
+        let mut first = true;
+        for p in set.iter() {
+            if !first {
+                self.bytes(b" ");
+            }
+            first = false;
+            self.bytes(p.name().as_bytes());
+        }
+    }
+
+    fn finish(&mut self) -> &[u8] {
+        self.buf[self.len] = b'\n';
+        &self.buf[..=self.len]
+    }
+}
+
+pub(crate) extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel calls this handler (installed with SA_SIGINFO for SIGSYS) with its own
+    // siginfo and ucontext.
+    let t = unsafe { sys::trapped(info, ctx) };
+    let mut line = Line { buf: [0; 1024], len: 0 };
+    let _ = write_report(&mut line, &t);
+    sys::write_stderr(line.finish());
+    sys::die_by_sigabrt();
+}
+
+fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
+    let arch = Arch::native();
+    let name = arch.and_then(|a| a.syscall_name(t.nr)).unwrap_or("unknown syscall");
+    let phase = CURRENT.get();
+    if t.data != TRAP_DATA || t.code != 1 {
+        // Not one of our traps (another filter, or a SIGSYS sent by kill): still never silent.
+        write!(line, "sandbox: SIGSYS for {name} (syscall {}) not raised by a sandbox filter; aborting", t.nr)?;
+        return Ok(());
+    }
+    let held = phase.map_or(PromiseSet::EMPTY, |p| p.promises());
+    line.bytes(b"sandbox: ");
+    match phase {
+        Some(p) => write!(line, "phase {} ({}:{}) [promises \"", p.name, p.file, p.line)?,
+        None => line.bytes(b"no phase [promises \""),
+    }
+    line.promises(held);
+    line.bytes(b"\"]: ");
+    if let Some(arch) = arch {
+        crate::decode::call(line, arch, name, &t.args)?;
+    }
+    let table = TABLE.get();
+    let rule = table.and_then(|tb| tb.rule(t.nr));
+    match (rule, table) {
+        (Some(r), _) if matches!(r.class, Class::Never(_)) => {
+            let Class::Never(why) = r.class else { unreachable!() };
+            write!(line, " is not allowed by any promise: it {why}")?;
+        }
+        (Some(_), Some(tb)) => match tb.explain(held, t.nr, &t.args, sys::getpid()) {
+            Some(missing) if !missing.is_empty() => {
+                line.bytes(b" needs promise \"");
+                line.promises(missing);
+                line.bytes(b"\"");
+            }
+            Some(_) => line.bytes(b" was denied by an earlier phase's filter"),
+            None => line.bytes(b" is not allowed by any promise with these arguments"),
+        },
+        _ => line.bytes(b" is not in the promise table"),
+    }
+    line.bytes(b"; aborting");
+    Ok(())
+}
