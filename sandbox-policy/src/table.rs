@@ -209,7 +209,11 @@ fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
     // ---- always: exit, signal return, and the violation reporter's own needs --------------
     // The reporter writes one line to stderr and then kills its own process with SIGABRT; a
     // later phase installs its filter with seccomp(2) after setting no_new_privs.
-    b.calls(none, &["exit", "exit_group", "rt_sigreturn", "restart_syscall", "seccomp", "getpid"]);
+    // Returning from main also tears down the main thread's signal stack (sigaltstack, munmap).
+    b.calls(
+        none,
+        &["exit", "exit_group", "rt_sigreturn", "restart_syscall", "seccomp", "getpid", "gettid", "sigaltstack", "munmap"],
+    );
     b.allow(none, "write", vec![Cond::int_eq(0, &[2])]);
     b.allow(none, "kill", vec![Cond::self_pid(0), Cond::int_eq(1, &[c.sigabrt])]);
     b.allow(none, "tgkill", vec![Cond::self_pid(0), Cond::int_eq(2, &[c.sigabrt])]);

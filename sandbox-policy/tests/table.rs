@@ -195,6 +195,7 @@ fn empty_promise_leaves_exit_and_the_reporter() {
         assert!(!allowed(arch, "", "write", a(&[1, 0, 10])));
         assert!(!allowed(arch, "", "read", a(&[0, 0, 10])));
         assert!(allowed(arch, "", "kill", a(&[u64::from(PID), 6])));
+        assert!(allowed(arch, "", "tgkill", a(&[u64::from(PID), 99, 6])));
         assert!(!allowed(arch, "", "kill", a(&[u64::from(PID), 9])));
         assert!(!allowed(arch, "", "kill", a(&[1, 6])));
         assert!(!allowed(arch, "", "mmap", a(&[0, 4096, 3, 0x22])));

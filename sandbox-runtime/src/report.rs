@@ -2,9 +2,10 @@
 //!
 //! It runs in a signal handler, so it allocates nothing and takes no lock: the line is built in
 //! a fixed buffer on the stack, the phase comes from one atomic load, the table was built before
-//! the first filter. Every syscall it makes (`write` to fd 2, `getpid`, `rt_sigaction(SIGABRT)`,
-//! `rt_sigprocmask(SIG_UNBLOCK)`, `kill(self, SIGABRT)`, `exit_group`) is allowed under every
-//! policy, narrowly (see the table's "always" block).
+//! the first filter. Every syscall it makes (`write` to fd 2, `getpid`, `gettid`,
+//! `rt_sigaction(SIGABRT)`, `rt_sigprocmask(SIG_UNBLOCK)`, `tgkill(self, tid, SIGABRT)`,
+//! `kill(self, SIGABRT)`, `exit_group`) is allowed under every policy, narrowly (see the table's
+//! "always" block). The signal is aimed at the calling thread, so no other thread can race it.
 //!
 //! The program cannot dodge it: filters refuse `rt_sigaction(SIGSYS, act)` with a non-NULL
 //! `act`, so the handler cannot be replaced or set to `SIG_IGN`. Blocking SIGSYS does not help

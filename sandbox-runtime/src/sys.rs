@@ -76,8 +76,8 @@ pub(crate) fn write_stderr(mut bytes: &[u8]) {
     }
 }
 
-/// Ends the process by SIGABRT: default action, unblocked, sent to the own process; falls back
-/// to `_exit(134)`. Signal-safe. Every call it makes is allowed under every policy.
+/// Ends the process by SIGABRT: default action, unblocked, sent to the calling thread; falls
+/// back to `_exit(134)`. Signal-safe. Every call it makes is allowed under every policy.
 pub(crate) fn die_by_sigabrt() -> ! {
     // SAFETY: a zeroed sigaction with SIG_DFL is a valid argument; the set is a local.
     unsafe {
@@ -88,6 +88,9 @@ pub(crate) fn die_by_sigabrt() -> ! {
         libc::sigemptyset(&raw mut set);
         libc::sigaddset(&raw mut set, libc::SIGABRT);
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, std::ptr::null_mut());
+        // Thread-directed, so that this thread (which just unblocked it) takes it, rather than
+        // another thread while this one reaches _exit first.
+        libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), libc::SIGABRT);
         libc::kill(libc::getpid(), libc::SIGABRT);
         libc::_exit(128 + libc::SIGABRT)
     }

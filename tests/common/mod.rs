@@ -1,0 +1,139 @@
+//! A harness for tests that install a sandbox.
+//!
+//! A sandbox is irreversible and process-wide, so the test binary (built with `harness = false`)
+//! plays two roles. Run normally, it is the parent: for each scenario it starts itself again with
+//! `--scenario NAME`, waits, and checks the child's exit status, signal and output. Run with
+//! `--scenario NAME`, it is the child: it runs that scenario's body, which installs the sandbox,
+//! and nothing else. The parent never installs anything.
+//!
+//! The parent prints one line per scenario and a closing `N passed, N failed` line; extra
+//! command-line words filter scenarios by substring, as libtest does.
+
+#![allow(dead_code)] // each test binary uses a subset
+
+use std::os::unix::process::ExitStatusExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::{Command, ExitStatus, Output};
+
+/// One scenario: a child body and the parent's checks on what the child did.
+pub struct Scenario {
+    pub name: &'static str,
+    pub child: fn(),
+    pub check: fn(&Run),
+}
+
+/// What a child did.
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn exited(&self, code: i32) -> &Self {
+        assert_eq!(self.status.code(), Some(code), "expected exit {code}, got {}\n{}", describe(self.status), self.dump());
+        self
+    }
+    pub fn signalled(&self, sig: i32) -> &Self {
+        assert_eq!(self.status.signal(), Some(sig), "expected signal {sig}, got {}\n{}", describe(self.status), self.dump());
+        self
+    }
+    pub fn stdout_has(&self, s: &str) -> &Self {
+        assert!(self.stdout.contains(s), "stdout lacks {s:?}\n{}", self.dump());
+        self
+    }
+    pub fn stdout_lacks(&self, s: &str) -> &Self {
+        assert!(!self.stdout.contains(s), "stdout has {s:?}\n{}", self.dump());
+        self
+    }
+    pub fn stderr_has(&self, s: &str) -> &Self {
+        assert!(self.stderr.contains(s), "stderr lacks {s:?}\n{}", self.dump());
+        self
+    }
+    pub fn stderr_lacks(&self, s: &str) -> &Self {
+        assert!(!self.stderr.contains(s), "stderr has {s:?}\n{}", self.dump());
+        self
+    }
+    /// The single line the reporter printed.
+    pub fn report(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("sandbox: ")).collect();
+        assert_eq!(lines.len(), 1, "expected one report line\n{}", self.dump());
+        lines[0]
+    }
+    pub fn dump(&self) -> String {
+        format!("--- status: {}\n--- stdout:\n{}--- stderr:\n{}", describe(self.status), self.stdout, self.stderr)
+    }
+}
+
+fn describe(s: ExitStatus) -> String {
+    match (s.code(), s.signal()) {
+        (Some(c), _) => format!("exit {c}"),
+        (_, Some(sig)) => format!("signal {sig}"),
+        _ => format!("{s:?}"),
+    }
+}
+
+pub const SIGABRT: i32 = 6;
+pub const SIGSYS: i32 = 31;
+
+/// Runs scenario `name` in a fresh child process.
+pub fn spawn(name: &str, env: &[(&str, &str)]) -> Run {
+    let exe = std::env::current_exe().expect("test binary path");
+    let out: Output = Command::new(exe)
+        .args(["--scenario", name])
+        .envs(env.iter().copied())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("spawn child");
+    Run {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The test binary's main.
+pub fn main(scenarios: &[Scenario]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--scenario") {
+        let name = &args[i + 1];
+        let s = scenarios.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no scenario {name}"));
+        (s.child)();
+        return;
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let exact = args.iter().any(|a| a == "--exact");
+    let chosen: Vec<&Scenario> = scenarios
+        .iter()
+        .filter(|s| filters.is_empty() || filters.iter().any(|f| if exact { s.name == f.as_str() } else { s.name.contains(f.as_str()) }))
+        .collect();
+    if args.iter().any(|a| a == "--list") {
+        for s in &chosen {
+            println!("{}: test", s.name);
+        }
+        return;
+    }
+    println!("\nrunning {} scenarios in child processes", chosen.len());
+    let (mut passed, mut failed) = (0, Vec::new());
+    for s in chosen {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let run = spawn(s.name, &[]);
+            (s.check)(&run);
+        }));
+        match result {
+            Ok(()) => {
+                println!("scenario {} ... ok", s.name);
+                passed += 1;
+            }
+            Err(_) => {
+                println!("scenario {} ... FAILED", s.name);
+                failed.push(s.name);
+            }
+        }
+    }
+    println!("\n{passed} passed, {} failed", failed.len());
+    if !failed.is_empty() {
+        println!("failed: {}", failed.join(", "));
+        std::process::exit(1);
+    }
+}
