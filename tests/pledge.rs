@@ -171,7 +171,7 @@ fn kill_self_and_others() {
     stdio();
     // SAFETY: plain libc calls with integer arguments; the handler only stores to an atomic.
     unsafe {
-        libc::signal(libc::SIGUSR1, on_usr1 as usize);
+        libc::signal(libc::SIGUSR1, on_usr1 as *const () as usize);
         assert_eq!(libc::kill(libc::getpid(), libc::SIGUSR1), 0);
         assert_eq!(libc::raise(libc::SIGUSR1), 0);
     }
@@ -195,7 +195,7 @@ fn forked_child_keeps_working() {
     if pid == 0 {
         // SAFETY: as above.
         unsafe {
-            libc::signal(libc::SIGUSR1, on_usr1 as usize);
+            libc::signal(libc::SIGUSR1, on_usr1 as *const () as usize);
             libc::raise(libc::SIGUSR1);
             libc::_exit(if USR1.load(std::sync::atomic::Ordering::SeqCst) == 1 { 42 } else { 1 });
         }

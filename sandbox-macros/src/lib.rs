@@ -1,8 +1,8 @@
 //! The `#[pledge]` and `#[unveil]` attributes of the `sandbox` crate. Use them through `sandbox`.
 //!
-//! Each entry point is one line; the work is in [`parse`](mod@parse) (tokens to arguments),
-//! [`validate`](mod@validate) (arguments to a policy, every mistake collected with its span) and
-//! [`expand`](mod@expand) (the function with one statement inserted). They work on
+//! Each entry point is one line; the work is in `parse` (tokens to arguments),
+//! `validate` (arguments to a policy, every mistake collected with its span) and
+//! `expand` (the function with one statement inserted). They work on
 //! `proc_macro2` types, so they are unit-tested without a compiler.
 
 #![forbid(unsafe_code)]

@@ -16,51 +16,51 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::{Command, ExitStatus, Output};
 
 /// One scenario: a child body and the parent's checks on what the child did.
-pub struct Scenario {
-    pub name: &'static str,
-    pub child: fn(),
-    pub check: fn(&Run),
+pub(crate) struct Scenario {
+    pub(crate) name: &'static str,
+    pub(crate) child: fn(),
+    pub(crate) check: fn(&Run),
 }
 
 /// What a child did.
-pub struct Run {
-    pub status: ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    pub fn exited(&self, code: i32) -> &Self {
+    pub(crate) fn exited(&self, code: i32) -> &Self {
         assert_eq!(self.status.code(), Some(code), "expected exit {code}, got {}\n{}", describe(self.status), self.dump());
         self
     }
-    pub fn signalled(&self, sig: i32) -> &Self {
+    pub(crate) fn signalled(&self, sig: i32) -> &Self {
         assert_eq!(self.status.signal(), Some(sig), "expected signal {sig}, got {}\n{}", describe(self.status), self.dump());
         self
     }
-    pub fn stdout_has(&self, s: &str) -> &Self {
+    pub(crate) fn stdout_has(&self, s: &str) -> &Self {
         assert!(self.stdout.contains(s), "stdout lacks {s:?}\n{}", self.dump());
         self
     }
-    pub fn stdout_lacks(&self, s: &str) -> &Self {
+    pub(crate) fn stdout_lacks(&self, s: &str) -> &Self {
         assert!(!self.stdout.contains(s), "stdout has {s:?}\n{}", self.dump());
         self
     }
-    pub fn stderr_has(&self, s: &str) -> &Self {
+    pub(crate) fn stderr_has(&self, s: &str) -> &Self {
         assert!(self.stderr.contains(s), "stderr lacks {s:?}\n{}", self.dump());
         self
     }
-    pub fn stderr_lacks(&self, s: &str) -> &Self {
+    pub(crate) fn stderr_lacks(&self, s: &str) -> &Self {
         assert!(!self.stderr.contains(s), "stderr has {s:?}\n{}", self.dump());
         self
     }
     /// The single line the reporter printed.
-    pub fn report(&self) -> &str {
+    pub(crate) fn report(&self) -> &str {
         let lines: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("sandbox: ")).collect();
         assert_eq!(lines.len(), 1, "expected one report line\n{}", self.dump());
         lines[0]
     }
-    pub fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         format!("--- status: {}\n--- stdout:\n{}--- stderr:\n{}", describe(self.status), self.stdout, self.stderr)
     }
 }
@@ -73,11 +73,11 @@ fn describe(s: ExitStatus) -> String {
     }
 }
 
-pub const SIGABRT: i32 = 6;
-pub const SIGSYS: i32 = 31;
+pub(crate) const SIGABRT: i32 = 6;
+pub(crate) const SIGSYS: i32 = 31;
 
 /// Runs scenario `name` in a fresh child process.
-pub fn spawn(name: &str, env: &[(&str, &str)]) -> Run {
+pub(crate) fn spawn(name: &str, env: &[(&str, &str)]) -> Run {
     let exe = std::env::current_exe().expect("test binary path");
     let out: Output = Command::new(exe)
         .args(["--scenario", name])
@@ -93,7 +93,7 @@ pub fn spawn(name: &str, env: &[(&str, &str)]) -> Run {
 }
 
 /// The test binary's main.
-pub fn main(scenarios: &[Scenario]) {
+pub(crate) fn main(scenarios: &[Scenario]) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--scenario") {
         let name = &args[i + 1];
