@@ -10,7 +10,9 @@
 //! See the README for the promise reference, penalties, phases and kernel requirements.
 
 pub use sandbox_macros::pledge;
-pub use sandbox_runtime::{current, pledge_with, Enforced, Penalty, PledgeError, Promise, PromiseSet};
+pub use sandbox_runtime::{
+    Enforced, Penalty, PledgeError, Promise, PromiseSet, current, pledge_with,
+};
 
 /// Restricts the process to `promises` from now on; the run-time form of `#[pledge]`.
 ///

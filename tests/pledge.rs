@@ -7,7 +7,7 @@ mod common;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use common::{Run, Scenario, SIGABRT, SIGSYS};
+use common::{Run, SIGABRT, SIGSYS, Scenario};
 
 /// A path both the parent and its child can name: unique per test run and scenario.
 fn scratch(name: &str, parent: u32) -> PathBuf {
@@ -110,7 +110,10 @@ fn staged_drop() {
     start_up();
     let mut f = std::fs::File::open("/proc/self/stat").unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    println!("start-up done, listening on {}", listener.local_addr().unwrap().port());
+    println!(
+        "start-up done, listening on {}",
+        listener.local_addr().unwrap().port()
+    );
     stdio();
     // What was opened before the drop still works.
     let mut buf = [0u8; 16];
@@ -156,7 +159,10 @@ fn runtime_api() {
     let err = sandbox::pledge("stdio rpth").unwrap_err();
     println!("parse error: {err}");
     let enforced = sandbox::pledge("stdio rpath").unwrap();
-    println!("installed: {} filters: {}", enforced.installed, enforced.filters);
+    println!(
+        "installed: {} filters: {}",
+        enforced.installed, enforced.filters
+    );
     let again = sandbox::pledge("stdio rpath").unwrap();
     println!("again installed: {}", again.installed);
     let wider = sandbox::pledge("stdio rpath inet").unwrap_err();
@@ -175,7 +181,10 @@ fn kill_self_and_others() {
         assert_eq!(libc::kill(libc::getpid(), libc::SIGUSR1), 0);
         assert_eq!(libc::raise(libc::SIGUSR1), 0);
     }
-    println!("self-signals delivered: {}", USR1.load(std::sync::atomic::Ordering::SeqCst));
+    println!(
+        "self-signals delivered: {}",
+        USR1.load(std::sync::atomic::Ordering::SeqCst)
+    );
     std::io::stdout().flush().unwrap();
     // SAFETY: kill with integer arguments; signal 0 only probes.
     let r = unsafe { libc::kill(1, 0) };
@@ -197,7 +206,11 @@ fn forked_child_keeps_working() {
         unsafe {
             libc::signal(libc::SIGUSR1, on_usr1 as *const () as usize);
             libc::raise(libc::SIGUSR1);
-            libc::_exit(if USR1.load(std::sync::atomic::Ordering::SeqCst) == 1 { 42 } else { 1 });
+            libc::_exit(if USR1.load(std::sync::atomic::Ordering::SeqCst) == 1 {
+                42
+            } else {
+                1
+            });
         }
     }
     let mut status = 0;
@@ -230,81 +243,208 @@ fn sigsys_blocked_still_dies() {
 
 fn main() {
     common::main(&[
-        Scenario { name: "println_under_stdio", child: println_under_stdio, check: |r| {
-            r.exited(0).stdout_has("hello from stdio").stderr_lacks("sandbox:");
-        }},
-        Scenario { name: "open_denied_under_stdio", child: open_denied_under_stdio, check: |r| {
-            r.signalled(SIGABRT).stdout_lacks("opened");
-            let line = r.report();
-            for part in ["pledge::stdio", "tests/pledge.rs:", "[promises \"stdio\"]", "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY|O_CLOEXEC", "needs promise \"rpath\""] {
-                assert!(line.contains(part), "{part:?} not in {line}");
-            }
-        }},
-        Scenario { name: "open_allowed_with_rpath", child: open_allowed_with_rpath, check: |r| {
-            r.signalled(SIGABRT).stdout_has("read ");
-            assert!(r.report().contains("needs promise \"wpath cpath\""), "{}", r.dump());
-            assert!(!parent_scratch("rpath-create").exists());
-        }},
-        Scenario { name: "create_denied_without_cpath", child: create_denied_without_cpath, check: |r| {
-            r.signalled(SIGABRT).stdout_lacks("created");
-            assert!(r.report().contains("O_WRONLY|O_CREAT|O_TRUNC"), "{}", r.dump());
-            assert!(r.report().contains("needs promise \"cpath\""), "{}", r.dump());
-            assert!(!parent_scratch("create").exists(), "the file was created");
-        }},
-        Scenario { name: "error_promise_returns_eperm", child: error_promise_returns_eperm, check: |r| {
-            r.exited(0).stdout_has("open failed: Some(1)").stdout_has("bind failed: Some(1)").stdout_has("still running").stderr_lacks("sandbox:");
-        }},
-        Scenario { name: "threads_under_stdio", child: threads_under_stdio, check: |r| {
-            r.exited(0).stdout_has("joined 42 3 7");
-        }},
-        Scenario { name: "thread_started_before_the_phase_is_restricted", child: thread_started_before_the_phase_is_restricted, check: |r| {
-            r.signalled(SIGABRT).stdout_lacks("old thread opened").stdout_lacks("not reached");
-            assert!(r.report().contains("needs promise \"rpath\""), "{}", r.dump());
-        }},
-        Scenario { name: "staged_drop", child: staged_drop, check: |r| {
-            r.signalled(SIGABRT).stdout_has("start-up done").stdout_has("read 16 bytes").stdout_lacks("opened after drop");
-            let line = r.report();
-            assert!(line.contains("pledge::stdio") && line.contains("needs promise \"rpath\""), "{line}");
-        }},
-        Scenario { name: "widening_is_refused", child: widening_is_refused, check: |r| {
-            r.signalled(SIGABRT).stdout_has("in stdio").stdout_lacks("widened");
-            r.stderr_has("cannot enter phase pledge::stdio_rpath").stderr_has("promise `rpath`").stderr_has("phase `pledge::stdio (");
-        }},
-        Scenario { name: "million_reentries", child: million_reentries, check: |r| {
-            r.exited(0).stdout_has("promises now: stdio");
-        }},
-        Scenario { name: "kill_mode", child: kill_mode, check: |r| {
-            r.signalled(SIGSYS).stdout_lacks("opened").stderr_lacks("sandbox:");
-        }},
-        Scenario { name: "empty_pledge_then_return", child: empty_pledge_then_return, check: |r| {
-            r.exited(0).stderr_lacks("sandbox:");
-        }},
-        Scenario { name: "panic_under_stdio", child: panic_under_stdio, check: |r| {
-            r.exited(101).stderr_has("boom under stdio").stderr_lacks("sandbox:");
-        }},
-        Scenario { name: "runtime_api", child: runtime_api, check: |r| {
-            r.signalled(SIGABRT)
+        Scenario {
+            name: "println_under_stdio",
+            child: println_under_stdio,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("hello from stdio")
+                    .stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "open_denied_under_stdio",
+            child: open_denied_under_stdio,
+            check: |r| {
+                r.signalled(SIGABRT).stdout_lacks("opened");
+                let line = r.report();
+                for part in [
+                    "pledge::stdio",
+                    "tests/pledge.rs:",
+                    "[promises \"stdio\"]",
+                    "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY|O_CLOEXEC",
+                    "needs promise \"rpath\"",
+                ] {
+                    assert!(line.contains(part), "{part:?} not in {line}");
+                }
+            },
+        },
+        Scenario {
+            name: "open_allowed_with_rpath",
+            child: open_allowed_with_rpath,
+            check: |r| {
+                r.signalled(SIGABRT).stdout_has("read ");
+                assert!(
+                    r.report().contains("needs promise \"wpath cpath\""),
+                    "{}",
+                    r.dump()
+                );
+                assert!(!parent_scratch("rpath-create").exists());
+            },
+        },
+        Scenario {
+            name: "create_denied_without_cpath",
+            child: create_denied_without_cpath,
+            check: |r| {
+                r.signalled(SIGABRT).stdout_lacks("created");
+                assert!(
+                    r.report().contains("O_WRONLY|O_CREAT|O_TRUNC"),
+                    "{}",
+                    r.dump()
+                );
+                assert!(
+                    r.report().contains("needs promise \"cpath\""),
+                    "{}",
+                    r.dump()
+                );
+                assert!(!parent_scratch("create").exists(), "the file was created");
+            },
+        },
+        Scenario {
+            name: "error_promise_returns_eperm",
+            child: error_promise_returns_eperm,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("open failed: Some(1)")
+                    .stdout_has("bind failed: Some(1)")
+                    .stdout_has("still running")
+                    .stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "threads_under_stdio",
+            child: threads_under_stdio,
+            check: |r| {
+                r.exited(0).stdout_has("joined 42 3 7");
+            },
+        },
+        Scenario {
+            name: "thread_started_before_the_phase_is_restricted",
+            child: thread_started_before_the_phase_is_restricted,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("old thread opened")
+                    .stdout_lacks("not reached");
+                assert!(
+                    r.report().contains("needs promise \"rpath\""),
+                    "{}",
+                    r.dump()
+                );
+            },
+        },
+        Scenario {
+            name: "staged_drop",
+            child: staged_drop,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_has("start-up done")
+                    .stdout_has("read 16 bytes")
+                    .stdout_lacks("opened after drop");
+                let line = r.report();
+                assert!(
+                    line.contains("pledge::stdio") && line.contains("needs promise \"rpath\""),
+                    "{line}"
+                );
+            },
+        },
+        Scenario {
+            name: "widening_is_refused",
+            child: widening_is_refused,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_has("in stdio")
+                    .stdout_lacks("widened");
+                r.stderr_has("cannot enter phase pledge::stdio_rpath")
+                    .stderr_has("promise `rpath`")
+                    .stderr_has("phase `pledge::stdio (");
+            },
+        },
+        Scenario {
+            name: "million_reentries",
+            child: million_reentries,
+            check: |r| {
+                r.exited(0).stdout_has("promises now: stdio");
+            },
+        },
+        Scenario {
+            name: "kill_mode",
+            child: kill_mode,
+            check: |r| {
+                r.signalled(SIGSYS)
+                    .stdout_lacks("opened")
+                    .stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "empty_pledge_then_return",
+            child: empty_pledge_then_return,
+            check: |r| {
+                r.exited(0).stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "panic_under_stdio",
+            child: panic_under_stdio,
+            check: |r| {
+                r.exited(101)
+                    .stderr_has("boom under stdio")
+                    .stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "runtime_api",
+            child: runtime_api,
+            check: |r| {
+                r.signalled(SIGABRT)
                 .stdout_has("parse error: invalid promises: unknown promise `rpth`, did you mean `rpath`?")
                 .stdout_has("installed: true filters: 1")
                 .stdout_has("again installed: false")
                 .stdout_has("widening: phase `sandbox::pledge(\"stdio rpath inet\")")
                 .stdout_has("read: true");
-            assert!(r.report().contains("sandbox::pledge(\"stdio\")") && r.report().contains("needs promise \"rpath\""), "{}", r.dump());
-        }},
-        Scenario { name: "kill_self_and_others", child: kill_self_and_others, check: |r| {
-            r.signalled(SIGABRT).stdout_has("self-signals delivered: 2").stdout_lacks("kill(1) returned");
-            assert!(r.report().contains("kill(1, 0) needs promise \"proc\""), "{}", r.dump());
-        }},
-        Scenario { name: "forked_child_keeps_working", child: forked_child_keeps_working, check: |r| {
-            r.exited(0).stdout_has("child exit 42");
-        }},
-        Scenario { name: "sigsys_handler_cannot_be_replaced", child: sigsys_handler_cannot_be_replaced, check: |r| {
-            r.signalled(SIGABRT).stdout_lacks("replaced");
-            assert!(r.report().contains("rt_sigaction(31,"), "{}", r.dump());
-        }},
-        Scenario { name: "sigsys_blocked_still_dies", child: sigsys_blocked_still_dies, check: |r| {
-            r.signalled(SIGSYS).stdout_lacks("opened");
-        }},
+                assert!(
+                    r.report().contains("sandbox::pledge(\"stdio\")")
+                        && r.report().contains("needs promise \"rpath\""),
+                    "{}",
+                    r.dump()
+                );
+            },
+        },
+        Scenario {
+            name: "kill_self_and_others",
+            child: kill_self_and_others,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_has("self-signals delivered: 2")
+                    .stdout_lacks("kill(1) returned");
+                assert!(
+                    r.report().contains("kill(1, 0) needs promise \"proc\""),
+                    "{}",
+                    r.dump()
+                );
+            },
+        },
+        Scenario {
+            name: "forked_child_keeps_working",
+            child: forked_child_keeps_working,
+            check: |r| {
+                r.exited(0).stdout_has("child exit 42");
+            },
+        },
+        Scenario {
+            name: "sigsys_handler_cannot_be_replaced",
+            child: sigsys_handler_cannot_be_replaced,
+            check: |r| {
+                r.signalled(SIGABRT).stdout_lacks("replaced");
+                assert!(r.report().contains("rt_sigaction(31,"), "{}", r.dump());
+            },
+        },
+        Scenario {
+            name: "sigsys_blocked_still_dies",
+            child: sigsys_blocked_still_dies,
+            check: |r| {
+                r.signalled(SIGSYS).stdout_lacks("opened");
+            },
+        },
     ]);
 }
 

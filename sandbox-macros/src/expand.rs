@@ -6,7 +6,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use sandbox_policy::{compile, table, Arch, Penalty, Policy};
+use sandbox_policy::{Arch, Penalty, Policy, compile, table};
 
 use crate::{parse, validate};
 
@@ -17,7 +17,7 @@ pub(crate) fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => {
             let err = syn::Error::new(
                 first_span(&item),
-                "#[pledge] goes on a fn (main, a free function, a method or an async fn)",
+                "`#[pledge]` goes on a fn (main, a free function, a method or an async fn)",
             );
             return with_error(item, &err);
         }
@@ -31,7 +31,9 @@ pub(crate) fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(s) => s,
         Err(e) => return with_error(quote!(#func), &e),
     };
-    func.block.stmts.insert(0, syn::parse2(stmt).expect("the phase statement parses"));
+    func.block
+        .stmts
+        .insert(0, syn::parse2(stmt).expect("the phase statement parses"));
     quote!(#func)
 }
 
@@ -42,7 +44,10 @@ fn with_error(item: TokenStream, err: &syn::Error) -> TokenStream {
 }
 
 fn first_span(item: &TokenStream) -> Span {
-    item.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+    item.clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
 }
 
 fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStream> {
@@ -54,7 +59,10 @@ fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStrea
             let (code, jt, jf, k) = (i.code, i.jt, i.jf, i.k);
             quote!(::sandbox::__private::Insn { code: #code, jt: #jt, jf: #jf, k: #k })
         });
-        let slots = prog.pid_slots.iter().map(|&s| u16::try_from(s).expect("programs are under 4096"));
+        let slots = prog
+            .pid_slots
+            .iter()
+            .map(|&s| u16::try_from(s).expect("programs are under 4096"));
         programs.push(quote! {
             #[cfg(all(target_os = "linux", target_arch = #target))]
             const __SANDBOX_PROGRAM: ::sandbox::__private::ArchProgram = ::sandbox::__private::ArchProgram {
@@ -73,7 +81,14 @@ fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStrea
             Penalty::Kill => "Kill",
         }
     );
-    let supported = quote!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")));
+    let supported = quote!(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "riscv64"
+        )
+    ));
     Ok(quote! {
         {
             #(#programs)*
@@ -100,7 +115,15 @@ mod tests {
 
     #[test]
     fn inserts_one_statement_and_keeps_the_rest() {
-        let out = pledge(quote!("stdio"), quote!(#[inline] pub fn f(x: u32) -> u32 { x + 1 }));
+        let out = pledge(
+            quote!("stdio"),
+            quote!(
+                #[inline]
+                pub fn f(x: u32) -> u32 {
+                    x + 1
+                }
+            ),
+        );
         let f: syn::ItemFn = syn::parse2(out).unwrap();
         assert_eq!(f.attrs.len(), 1);
         assert_eq!(f.block.stmts.len(), 2);
@@ -109,23 +132,45 @@ mod tests {
         assert!(text.contains(":: sandbox :: __private :: enter"), "{text}");
         assert!(!text.contains("unsafe"), "{text}");
         for arch in ["x86_64", "aarch64", "riscv64"] {
-            assert!(text.contains(&format!("target_arch = \"{arch}\"")), "{arch}");
+            assert!(
+                text.contains(&format!("target_arch = \"{arch}\"")),
+                "{arch}"
+            );
         }
     }
 
     #[test]
     fn errors_keep_the_function() {
-        let out = pledge(quote!("rpth"), quote!(fn main() {})).to_string();
+        let out = pledge(
+            quote!("rpth"),
+            quote!(
+                fn main() {}
+            ),
+        )
+        .to_string();
         assert!(out.contains("fn main"), "{out}");
         assert!(out.contains("compile_error"), "{out}");
-        let out = pledge(quote!("stdio"), quote!(struct S;)).to_string();
+        let out = pledge(
+            quote!("stdio"),
+            quote!(
+                struct S;
+            ),
+        )
+        .to_string();
         assert!(out.contains("struct S"), "{out}");
         assert!(out.contains("goes on a fn"), "{out}");
     }
 
     #[test]
     fn methods_and_async_fns_parse() {
-        let out = pledge(quote!("stdio"), quote!(pub async fn serve(&self, n: usize) -> usize { n }));
+        let out = pledge(
+            quote!("stdio"),
+            quote!(
+                pub async fn serve(&self, n: usize) -> usize {
+                    n
+                }
+            ),
+        );
         assert!(out.to_string().contains("async fn serve"));
     }
 }

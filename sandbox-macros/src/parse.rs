@@ -24,12 +24,15 @@ impl Parse for Arg {
             let value: LitStr = input.parse()?;
             return Ok(Arg::Option { name, value });
         }
-        Err(input.error("expected a promise string like \"stdio rpath\" or an option like penalty = \"kill\""))
+        Err(input.error(
+            "expected a promise string like \"stdio rpath\" or an option like penalty = \"kill\"",
+        ))
     }
 }
 
 /// Parses the attribute's argument list.
 pub(crate) fn args(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
-    let parsed = syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
+    let parsed =
+        syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
     Ok(parsed.into_iter().collect())
 }

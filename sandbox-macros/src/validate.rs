@@ -1,7 +1,7 @@
 //! Checking the arguments against the promise table: every mistake, each on its own literal.
 
 use proc_macro2::Span;
-use sandbox_policy::{parse_word, ParseError, Penalty, Policy, Promise, PromiseSet};
+use sandbox_policy::{ParseError, Penalty, Policy, Promise, PromiseSet, parse_word};
 
 use crate::parse::Arg;
 
@@ -50,10 +50,11 @@ pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error
             }
             Arg::Option { name, value } => {
                 let key = name.to_string();
-                if key != "penalty" {
-                    let hint = closest(&key, OPTIONS)
-                        .map_or(String::new(), |s| format!(", did you mean `{s}`?"));
-                    errors.push(name.span(), format!("unknown option `{key}`{hint} expected one of: {}", OPTIONS.join(", ")));
+                if !OPTIONS.contains(&key.as_str()) {
+                    errors.push(
+                        name.span(),
+                        unknown("option", &key, closest(&key, OPTIONS), OPTIONS),
+                    );
                     continue;
                 }
                 if penalty.is_some() {
@@ -65,8 +66,10 @@ pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error
                     Some((_, p)) => penalty = Some((*p, value.span())),
                     None => {
                         let names: Vec<&str> = PENALTIES.iter().map(|(n, _)| *n).collect();
-                        let hint = closest(&v, &names).map_or(String::new(), |s| format!(", did you mean `{s}`?"));
-                        errors.push(value.span(), format!("unknown penalty `{v}`{hint} expected one of: {}", names.join(", ")));
+                        errors.push(
+                            value.span(),
+                            unknown("penalty", &v, closest(&v, &names), &names),
+                        );
                     }
                 }
             }
@@ -75,32 +78,54 @@ pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error
     if !any_promises {
         errors.push(
             call_site,
-            "#[pledge] needs promises, e.g. #[pledge(\"stdio rpath\")]; write #[pledge(\"\")] to keep nothing but exit",
+            "`#[pledge]` needs promises, e.g. `#[pledge(\"stdio rpath\")]`; write `#[pledge(\"\")]` to keep nothing but the right to exit",
         );
     }
     if let Some((Penalty::Kill, span)) = penalty {
         if set.contains(Promise::Error) {
-            errors.push(span, "penalty = \"kill\" contradicts the `error` promise, which makes denied calls fail with EPERM");
+            errors.push(
+                span,
+                "`penalty = \"kill\"` contradicts the `error` promise, which makes denied calls fail with EPERM instead; drop one of the two",
+            );
         }
     }
     errors.into_result()?;
-    Ok(Policy::new(set, penalty.map_or(Penalty::Report, |(p, _)| p)))
+    Ok(Policy::new(
+        set,
+        penalty.map_or(Penalty::Report, |(p, _)| p),
+    ))
 }
 
 fn message(e: &ParseError) -> String {
     match e {
         ParseError::Unknown { word, suggestion } => {
-            let hint = suggestion.map_or(String::new(), |s| format!(", did you mean `{s}`?"));
-            format!("unknown promise `{word}`{hint} expected one of: {}", PromiseSet::all())
+            let names: Vec<&str> = Promise::ALL.iter().map(|p| p.name()).collect();
+            unknown("promise", word, suggestion.map(Promise::name), &names)
         }
         other => other.to_string(),
+    }
+}
+
+/// "unknown promise `rpth`, did you mean `rpath`? Expected one of: stdio, rpath, ...", with the
+/// list taken from the same table the word was checked against. When that table has one name
+/// and it is the suggestion, the list would only repeat it and is left out.
+fn unknown(what: &str, word: &str, suggestion: Option<&str>, names: &[&str]) -> String {
+    let expected = match names {
+        [only] => format!("`{only}`"),
+        _ => format!("one of: {}", names.join(", ")),
+    };
+    match suggestion {
+        Some(s) if names == [s] => format!("unknown {what} `{word}`, did you mean `{s}`?"),
+        Some(s) => format!("unknown {what} `{word}`, did you mean `{s}`? Expected {expected}"),
+        None => format!("unknown {what} `{word}`, expected {expected}"),
     }
 }
 
 fn closest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
     names.iter().copied().find(|n| {
         let (a, b) = (word.as_bytes(), n.as_bytes());
-        a.len().abs_diff(b.len()) <= 2 && a.iter().zip(b).filter(|(x, y)| x == y).count() + 2 >= b.len()
+        a.len().abs_diff(b.len()) <= 2
+            && a.iter().zip(b).filter(|(x, y)| x == y).count() + 2 >= b.len()
     })
 }
 
@@ -111,7 +136,12 @@ mod tests {
 
     fn run(tokens: proc_macro2::TokenStream) -> Result<Policy, String> {
         let args = crate::parse::args(tokens).map_err(|e| e.to_string())?;
-        pledge(&args, Span::call_site()).map_err(|e| e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+        pledge(&args, Span::call_site()).map_err(|e| {
+            e.into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
     }
 
     #[test]
@@ -134,12 +164,43 @@ mod tests {
     }
 
     #[test]
+    fn unknown_words_list_what_is_accepted() {
+        let e = run(quote!("stdio zzzzzz")).unwrap_err();
+        assert!(
+            e.starts_with("unknown promise `zzzzzz`, expected one of: stdio, rpath,"),
+            "{e}"
+        );
+        let e = run(quote!("stdio rpth")).unwrap_err();
+        assert!(
+            e.starts_with("unknown promise `rpth`, did you mean `rpath`? Expected one of: stdio,"),
+            "{e}"
+        );
+        let e = run(quote!("stdio", penalti = "kill")).unwrap_err();
+        assert_eq!(e, "unknown option `penalti`, did you mean `penalty`?");
+        let e = run(quote!("stdio", zzzzzz = "kill")).unwrap_err();
+        assert_eq!(e, "unknown option `zzzzzz`, expected `penalty`");
+        let e = run(quote!("stdio", penalty = "zzzzzz")).unwrap_err();
+        assert_eq!(e, "unknown penalty `zzzzzz`, expected one of: report, kill");
+    }
+
+    #[test]
     fn penalties() {
-        assert_eq!(run(quote!("stdio", penalty = "kill")).unwrap().penalty, Penalty::Kill);
+        assert_eq!(
+            run(quote!("stdio", penalty = "kill")).unwrap().penalty,
+            Penalty::Kill
+        );
         assert_eq!(run(quote!("stdio")).unwrap().penalty, Penalty::Report);
         assert_eq!(run(quote!("stdio error")).unwrap().penalty, Penalty::Error);
-        assert!(run(quote!("stdio", penalty = "kil")).unwrap_err().contains("did you mean `kill`?"));
-        assert!(run(quote!("stdio error", penalty = "kill")).unwrap_err().contains("contradicts"));
+        assert!(
+            run(quote!("stdio", penalty = "kil"))
+                .unwrap_err()
+                .contains("did you mean `kill`?")
+        );
+        assert!(
+            run(quote!("stdio error", penalty = "kill"))
+                .unwrap_err()
+                .contains("contradicts")
+        );
     }
 
     #[test]

@@ -73,25 +73,18 @@ impl Arch {
             id: fn(T) -> i32,
             name: fn(T) -> &'static str,
         ) -> Vec<(u32, &'static str)> {
-            it.map(|s| (u32::try_from(id(s)).expect("syscall numbers are positive"), name(s)))
-                .collect()
+            it.map(|s| {
+                (
+                    u32::try_from(id(s)).expect("syscall numbers are positive"),
+                    name(s),
+                )
+            })
+            .collect()
         }
         match self {
-            Arch::X86_64 => collect(
-                syscalls::x86_64::Sysno::iter(),
-                |s| s.id(),
-                |s| s.name(),
-            ),
-            Arch::Aarch64 => collect(
-                syscalls::aarch64::Sysno::iter(),
-                |s| s.id(),
-                |s| s.name(),
-            ),
-            Arch::Riscv64 => collect(
-                syscalls::riscv64::Sysno::iter(),
-                |s| s.id(),
-                |s| s.name(),
-            ),
+            Arch::X86_64 => collect(syscalls::x86_64::Sysno::iter(), |s| s.id(), |s| s.name()),
+            Arch::Aarch64 => collect(syscalls::aarch64::Sysno::iter(), |s| s.id(), |s| s.name()),
+            Arch::Riscv64 => collect(syscalls::riscv64::Sysno::iter(), |s| s.id(), |s| s.name()),
         }
     }
 

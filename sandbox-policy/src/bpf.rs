@@ -23,7 +23,11 @@ pub struct Insn {
 
 impl fmt::Debug for Insn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{ 0x{:02x}, {}, {}, 0x{:08x} }}", self.code, self.jt, self.jf, self.k)
+        write!(
+            f,
+            "{{ 0x{:02x}, {}, {}, 0x{:08x} }}",
+            self.code, self.jt, self.jf, self.k
+        )
     }
 }
 
@@ -109,7 +113,12 @@ impl Insn {
     /// A statement (no jump).
     #[must_use]
     pub const fn stmt(code: u16, k: u32) -> Insn {
-        Insn { code, jt: 0, jf: 0, k }
+        Insn {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        }
     }
     /// A conditional jump.
     #[must_use]
@@ -217,7 +226,9 @@ pub fn validate(prog: &[Insn]) -> Result<(), Invalid> {
             }
             op::ALU => {
                 let o = insn.code & 0xf0;
-                if o > op::XOR || ((o == op::DIV || o == op::MOD) && insn.code & op::X == 0 && insn.k == 0) {
+                if o > op::XOR
+                    || ((o == op::DIV || o == op::MOD) && insn.code & op::X == 0 && insn.k == 0)
+                {
                     return Err(Invalid::Opcode(pc));
                 }
             }
@@ -288,7 +299,13 @@ pub fn run(prog: &[Insn], input: &SeccompData) -> Outcome {
                 op::IMM => a = insn.k,
                 _ => a = mem[insn.k as usize],
             },
-            op::LDX => x = if insn.code & 0xe0 == op::IMM { insn.k } else { mem[insn.k as usize] },
+            op::LDX => {
+                x = if insn.code & 0xe0 == op::IMM {
+                    insn.k
+                } else {
+                    mem[insn.k as usize]
+                }
+            }
             op::ST => mem[insn.k as usize] = a,
             op::STX => mem[insn.k as usize] = x,
             op::ALU => {
@@ -321,7 +338,11 @@ pub fn run(prog: &[Insn], input: &SeccompData) -> Outcome {
             }
             op::RET => {
                 let action = if insn.code & 0x18 == op::A { a } else { insn.k };
-                return Outcome { action, steps, read_args };
+                return Outcome {
+                    action,
+                    steps,
+                    read_args,
+                };
             }
             _ => {
                 if insn.code & 0xf8 == op::TXA {
@@ -350,29 +371,65 @@ mod tests {
             Insn::ret(ret::KILL_PROCESS),
         ];
         validate(&prog).unwrap();
-        let d = SeccompData { nr: 39, ..SeccompData::default() };
-        assert_eq!(run(&prog, &d), Outcome { action: ret::ALLOW, steps: 3, read_args: false });
-        let d = SeccompData { nr: 1, args: [7 << 32, 0, 0, 0, 0, 0], ..SeccompData::default() };
-        assert_eq!(run(&prog, &d), Outcome { action: ret::ERRNO | 1, steps: 5, read_args: true });
+        let d = SeccompData {
+            nr: 39,
+            ..SeccompData::default()
+        };
+        assert_eq!(
+            run(&prog, &d),
+            Outcome {
+                action: ret::ALLOW,
+                steps: 3,
+                read_args: false
+            }
+        );
+        let d = SeccompData {
+            nr: 1,
+            args: [7 << 32, 0, 0, 0, 0, 0],
+            ..SeccompData::default()
+        };
+        assert_eq!(
+            run(&prog, &d),
+            Outcome {
+                action: ret::ERRNO | 1,
+                steps: 5,
+                read_args: true
+            }
+        );
     }
 
     #[test]
     fn validation_catches_what_the_kernel_refuses() {
         assert_eq!(validate(&[]), Err(Invalid::Length(0)));
-        assert_eq!(validate(&[Insn::load(3), Insn::ret(0)]), Err(Invalid::Load(0)));
-        assert_eq!(validate(&[Insn::load(64), Insn::ret(0)]), Err(Invalid::Load(0)));
-        assert_eq!(validate(&[Insn::ja(1), Insn::ret(0)]), Err(Invalid::Jump(0)));
+        assert_eq!(
+            validate(&[Insn::load(3), Insn::ret(0)]),
+            Err(Invalid::Load(0))
+        );
+        assert_eq!(
+            validate(&[Insn::load(64), Insn::ret(0)]),
+            Err(Invalid::Load(0))
+        );
+        assert_eq!(
+            validate(&[Insn::ja(1), Insn::ret(0)]),
+            Err(Invalid::Jump(0))
+        );
         assert_eq!(validate(&[Insn::load(0)]), Err(Invalid::NoFinalReturn));
         assert_eq!(
             validate(&[Insn::jump(op::JMP | op::JEQ, 0, 1, 0), Insn::ret(0)]),
             Err(Invalid::Jump(0))
         );
-        assert_eq!(validate(&vec![Insn::ret(0); MAX_INSNS + 1]), Err(Invalid::Length(4097)));
+        assert_eq!(
+            validate(&vec![Insn::ret(0); MAX_INSNS + 1]),
+            Err(Invalid::Length(4097))
+        );
     }
 
     #[test]
     fn words_are_little_endian_halves() {
-        let d = SeccompData { args: [0x1122_3344_5566_7788, 0, 0, 0, 0, 9], ..Default::default() };
+        let d = SeccompData {
+            args: [0x1122_3344_5566_7788, 0, 0, 0, 0, 9],
+            ..Default::default()
+        };
         assert_eq!(d.word(data::arg_lo(0)), Some(0x5566_7788));
         assert_eq!(d.word(data::arg_hi(0)), Some(0x1122_3344));
         assert_eq!(d.word(data::arg_lo(5)), Some(9));

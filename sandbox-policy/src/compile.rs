@@ -26,8 +26,8 @@
 use std::collections::BTreeMap;
 
 use crate::arch::Arch;
-use crate::bpf::{data, op, ret, Insn, MAX_INSNS};
-use crate::rule::{Alt, Class, Cond, Policy, Table, Test, Width, ENOSYS};
+use crate::bpf::{Insn, MAX_INSNS, data, op, ret};
+use crate::rule::{Alt, Class, Cond, ENOSYS, Policy, Table, Test, Width};
 
 /// A compiled seccomp program.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +84,10 @@ impl std::fmt::Display for CompileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CompileError::TooLong(n) => {
-                write!(f, "the seccomp program would have {n} instructions, over the kernel's {MAX_INSNS}")
+                write!(
+                    f,
+                    "the seccomp program would have {n} instructions, over the kernel's {MAX_INSNS}"
+                )
             }
         }
     }
@@ -112,7 +115,10 @@ pub fn compile(table: &Table, policy: &Policy) -> Result<Program, CompileError> 
     // Verdict for every number from 0 to the last in the table; gaps answer ENOSYS.
     let mut ranges: Vec<(u32, Leaf)> = Vec::new();
     let mut push = |nr: u32, leaf: Leaf| {
-        if ranges.last().is_none_or(|(_, l)| *l != leaf || matches!(leaf, Leaf::Check(_))) {
+        if ranges
+            .last()
+            .is_none_or(|(_, l)| *l != leaf || matches!(leaf, Leaf::Check(_)))
+        {
             ranges.push((nr, leaf));
         }
     };
@@ -142,7 +148,12 @@ pub fn compile(table: &Table, policy: &Policy) -> Result<Program, CompileError> 
     if insns.len() > MAX_INSNS {
         return Err(CompileError::TooLong(insns.len()));
     }
-    Ok(Program { arch: table.arch, insns, pid_slots, ranges: ranges.len() })
+    Ok(Program {
+        arch: table.arch,
+        insns,
+        pid_slots,
+        ranges: ranges.len(),
+    })
 }
 
 /// The leaf for a promised call: constant when the policy makes the arguments irrelevant.
@@ -150,7 +161,10 @@ fn leaf_for(alts: &[Alt], policy: &Policy, deny: u32) -> Leaf {
     let held: Vec<Alt> = alts
         .iter()
         .filter(|a| policy.promises.includes(a.needs))
-        .map(|a| Alt { needs: a.needs, conds: a.conds.iter().filter(|c| !trivial(c)).cloned().collect() })
+        .map(|a| Alt {
+            needs: a.needs,
+            conds: a.conds.iter().filter(|c| !trivial(c)).cloned().collect(),
+        })
         .collect();
     if held.is_empty() {
         return Leaf::Return(deny);
@@ -209,10 +223,14 @@ fn merge_pair(a: &Alt, b: &Alt) -> Option<Alt> {
     if a.conds.len() != b.conds.len() {
         return None;
     }
-    let diff: Vec<usize> = (0..a.conds.len()).filter(|&i| a.conds[i] != b.conds[i]).collect();
+    let diff: Vec<usize> = (0..a.conds.len())
+        .filter(|&i| a.conds[i] != b.conds[i])
+        .collect();
     let [i] = diff[..] else { return None };
     let (x, y) = (&a.conds[i], &b.conds[i]);
-    let (Test::In(xv), Test::In(yv)) = (&x.test, &y.test) else { return None };
+    let (Test::In(xv), Test::In(yv)) = (&x.test, &y.test) else {
+        return None;
+    };
     if (x.arg, x.width, x.mask) != (y.arg, y.width, y.mask) {
         return None;
     }
@@ -220,14 +238,20 @@ fn merge_pair(a: &Alt, b: &Alt) -> Option<Alt> {
     values.extend(yv);
     values.sort_unstable();
     values.dedup();
-    let cond = Cond { test: Test::In(values), ..x.clone() };
+    let cond = Cond {
+        test: Test::In(values),
+        ..x.clone()
+    };
     let mut conds = a.conds.clone();
     if trivial(&cond) {
         conds.remove(i);
     } else {
         conds[i] = cond;
     }
-    Some(Alt { needs: a.needs, conds })
+    Some(Alt {
+        needs: a.needs,
+        conds,
+    })
 }
 
 fn tree(asm: &mut Asm, ranges: &[(u32, Leaf)], deny: u32) {
@@ -283,7 +307,11 @@ fn cond_check(asm: &mut Asm, cond: &Cond, fail: Label, loaded: &mut Option<u32>)
             load(asm, lo, cond.mask as u32);
             let pass = asm.label();
             for (i, v) in values.iter().enumerate() {
-                let miss = if i + 1 == values.len() { Target::Label(fail) } else { Target::Next };
+                let miss = if i + 1 == values.len() {
+                    Target::Label(fail)
+                } else {
+                    Target::Next
+                };
                 asm.jeq(*v as u32, Target::Label(pass), miss);
             }
             asm.bind(pass);
@@ -299,7 +327,11 @@ fn cond_check(asm: &mut Asm, cond: &Cond, fail: Label, loaded: &mut Option<u32>)
             let pass = asm.label();
             for (i, v) in values.iter().enumerate() {
                 let next_value = asm.label();
-                let miss = if i + 1 == values.len() { Target::Label(fail) } else { Target::Label(next_value) };
+                let miss = if i + 1 == values.len() {
+                    Target::Label(fail)
+                } else {
+                    Target::Label(next_value)
+                };
                 load(asm, hi, (cond.mask >> 32) as u32);
                 asm.jeq((*v >> 32) as u32, Target::Next, miss);
                 load(asm, lo, cond.mask as u32);
@@ -325,7 +357,13 @@ enum Target {
 #[derive(Clone, Debug)]
 enum Item {
     Op(Insn),
-    Jump { code: u16, k: u32, jt: Target, jf: Target, pid: bool },
+    Jump {
+        code: u16,
+        k: u32,
+        jt: Target,
+        jf: Target,
+        pid: bool,
+    },
     Bind(Label),
 }
 
@@ -347,7 +385,13 @@ impl Asm {
         self.items.push(Item::Bind(l));
     }
     fn jump(&mut self, cmp: u16, k: u32, jt: Target, jf: Target, pid: bool) {
-        self.items.push(Item::Jump { code: op::JMP | cmp | op::K, k, jt, jf, pid });
+        self.items.push(Item::Jump {
+            code: op::JMP | cmp | op::K,
+            k,
+            jt,
+            jf,
+            pid,
+        });
     }
     fn jeq(&mut self, k: u32, jt: Target, jf: Target) {
         self.jump(op::JEQ, k, jt, jf, false);
@@ -391,7 +435,13 @@ impl Asm {
                 match item {
                     Item::Op(insn) => out.push(*insn),
                     Item::Bind(_) => {}
-                    Item::Jump { code, k, jt, jf, pid } => {
+                    Item::Jump {
+                        code,
+                        k,
+                        jt,
+                        jf,
+                        pid,
+                    } => {
                         let (t_far, f_far) = far.get(&i).copied().unwrap_or_default();
                         let tramps = usize::from(t_far) + usize::from(f_far);
                         let after = pos[i] + 1 + tramps; // first instruction after the trampolines
@@ -426,11 +476,15 @@ impl Asm {
                         out.push(Insn::jump(*code, *k, ot, of));
                         if t_far {
                             let here = out.len();
-                            out.push(Insn::ja(u32::try_from(dt - here - 1).expect("program fits u32")));
+                            out.push(Insn::ja(
+                                u32::try_from(dt - here - 1).expect("program fits u32"),
+                            ));
                         }
                         if f_far {
                             let here = out.len();
-                            out.push(Insn::ja(u32::try_from(df - here - 1).expect("program fits u32")));
+                            out.push(Insn::ja(
+                                u32::try_from(df - here - 1).expect("program fits u32"),
+                            ));
                         }
                     }
                 }

@@ -38,7 +38,7 @@ pub mod rule;
 pub mod table;
 
 pub use arch::{Arch, Consts};
-pub use compile::{compile, CompileError, Program};
-pub use promise::{parse_word, ParseError, Promise, PromiseSet, OPENBSD_ONLY};
+pub use compile::{CompileError, Program, compile};
+pub use promise::{OPENBSD_ONLY, ParseError, Promise, PromiseSet, parse_word};
 pub use rule::{Alt, Class, Cond, Penalty, Policy, Rule, Table, Test, Width};
-pub use table::{table, ENOSYS_CALLS, NEVER};
+pub use table::{ENOSYS_CALLS, NEVER, table};

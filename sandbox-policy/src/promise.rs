@@ -93,15 +93,24 @@ pub const OPENBSD_ONLY: &[(&str, &str)] = &[
     ("pf", "it controls OpenBSD's pf packet filter"),
     ("audio", "it grants OpenBSD audio(4) device ioctls"),
     ("video", "it grants OpenBSD video(4) device ioctls"),
-    ("bpf", "it grants OpenBSD bpf(4) device ioctls, not Linux's bpf(2)"),
+    (
+        "bpf",
+        "it grants OpenBSD bpf(4) device ioctls, not Linux's bpf(2)",
+    ),
     ("tape", "it grants OpenBSD tape device ioctls"),
     ("disklabel", "it grants OpenBSD disklabel ioctls"),
     ("drm", "it grants OpenBSD drm(4) device ioctls"),
     ("vmm", "it grants OpenBSD vmm(4) ioctls"),
     ("route", "it grants OpenBSD routing-table sysctls"),
     ("wroute", "it grants OpenBSD routing-table changes"),
-    ("ps", "it grants OpenBSD process-table sysctls; on Linux read /proc with rpath"),
-    ("vminfo", "it grants OpenBSD vm sysctls; on Linux read /proc with rpath"),
+    (
+        "ps",
+        "it grants OpenBSD process-table sysctls; on Linux read /proc with rpath",
+    ),
+    (
+        "vminfo",
+        "it grants OpenBSD vm sysctls; on Linux read /proc with rpath",
+    ),
 ];
 
 impl fmt::Display for Promise {
@@ -186,7 +195,10 @@ impl PromiseSet {
 
     /// The promises in table order.
     pub fn iter(self) -> impl Iterator<Item = Promise> {
-        Promise::ALL.iter().copied().filter(move |p| self.contains(*p))
+        Promise::ALL
+            .iter()
+            .copied()
+            .filter(move |p| self.contains(*p))
     }
 
     /// Parses a pledge string: promise names separated by white space.
@@ -284,9 +296,15 @@ pub fn parse_word(word: &str) -> Result<Promise, ParseError> {
         return Ok(p);
     }
     if let Some((_, reason)) = OPENBSD_ONLY.iter().find(|(w, _)| *w == word) {
-        return Err(ParseError::OpenBsdOnly { word: word.to_owned(), reason });
+        return Err(ParseError::OpenBsdOnly {
+            word: word.to_owned(),
+            reason,
+        });
     }
-    Err(ParseError::Unknown { word: word.to_owned(), suggestion: closest(word) })
+    Err(ParseError::Unknown {
+        word: word.to_owned(),
+        suggestion: closest(word),
+    })
 }
 
 /// The promise whose name is nearest to `word` by edit distance, if within a typo's reach.
@@ -333,7 +351,10 @@ mod tests {
     #[test]
     fn both_spellings_and_white_space() {
         let a = PromiseSet::parse("stdio rpath").unwrap();
-        let b: PromiseSet = ["stdio", "rpath"].iter().map(|w| parse_word(w).unwrap()).collect();
+        let b: PromiseSet = ["stdio", "rpath"]
+            .iter()
+            .map(|w| parse_word(w).unwrap())
+            .collect();
         assert_eq!(a, b);
         assert_eq!(PromiseSet::parse("  stdio\trpath \n"), Ok(a));
         assert_eq!(PromiseSet::parse(""), Ok(PromiseSet::EMPTY));
@@ -344,7 +365,10 @@ mod tests {
         let err = PromiseSet::parse("stdio rpth").unwrap_err();
         assert_eq!(
             err,
-            ParseError::Unknown { word: "rpth".into(), suggestion: Some(Promise::Rpath) }
+            ParseError::Unknown {
+                word: "rpth".into(),
+                suggestion: Some(Promise::Rpath)
+            }
         );
         let text = err.to_string();
         assert!(text.contains("did you mean `rpath`?"), "{text}");
@@ -375,7 +399,10 @@ mod tests {
         let s = PromiseSet::parse("stdio rpath").unwrap();
         assert!(s.includes(PromiseSet::of(Promise::Stdio)));
         assert!(!PromiseSet::of(Promise::Stdio).includes(s));
-        assert_eq!(s.minus(PromiseSet::of(Promise::Stdio)), PromiseSet::of(Promise::Rpath));
+        assert_eq!(
+            s.minus(PromiseSet::of(Promise::Stdio)),
+            PromiseSet::of(Promise::Rpath)
+        );
         assert_eq!(PromiseSet::from_bits(u32::MAX), PromiseSet::all());
     }
 }

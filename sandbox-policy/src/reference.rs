@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::rule::Class;
-use crate::{table, Arch, Promise, PromiseSet, ENOSYS_CALLS, NEVER};
+use crate::{Arch, ENOSYS_CALLS, NEVER, Promise, PromiseSet, table};
 
 /// Markdown listing, for each promise, the syscalls it allows on `arch` (with `*` where only some
 /// arguments are allowed), then the calls always allowed, never allowed, and forced to ENOSYS.
@@ -27,8 +27,11 @@ pub fn markdown(arch: Arch) -> String {
         let alone = p.map_or(PromiseSet::EMPTY, PromiseSet::of);
         let mut names = Vec::new();
         for r in &t.rules {
-            let with_p: Vec<_> =
-                r.alts.iter().filter(|a| p.map_or(a.needs.is_empty(), |p| a.needs.contains(p))).collect();
+            let with_p: Vec<_> = r
+                .alts
+                .iter()
+                .filter(|a| p.map_or(a.needs.is_empty(), |p| a.needs.contains(p)))
+                .collect();
             if with_p.is_empty() {
                 continue;
             }
@@ -44,7 +47,11 @@ pub fn markdown(arch: Arch) -> String {
         }
         let _ = writeln!(out, "## {title}\n\n{}\n", names.join(" "));
     };
-    section(&mut out, "always (every policy, `pledge(\"\")` included)", None);
+    section(
+        &mut out,
+        "always (every policy, `pledge(\"\")` included)",
+        None,
+    );
     for p in Promise::ALL {
         if *p == Promise::Error {
             let _ = writeln!(
@@ -57,10 +64,22 @@ pub fn markdown(arch: Arch) -> String {
     }
     let _ = writeln!(out, "## never allowed\n");
     for (why, names) in NEVER {
-        let present: Vec<&str> = names.iter().copied().filter(|n| arch.syscall_number(n).is_some()).collect();
+        let present: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| arch.syscall_number(n).is_some())
+            .collect();
         let _ = writeln!(out, "- {why}: {}", present.join(" "));
     }
-    let _ = writeln!(out, "\n## ENOSYS (libc falls back)\n\n{}", ENOSYS_CALLS.join(" "));
-    debug_assert!(t.rules.iter().all(|r| r.class != Class::Promised || !r.alts.is_empty()));
+    let _ = writeln!(
+        out,
+        "\n## ENOSYS (libc falls back)\n\n{}",
+        ENOSYS_CALLS.join(" ")
+    );
+    debug_assert!(
+        t.rules
+            .iter()
+            .all(|r| r.class != Class::Promised || !r.alts.is_empty())
+    );
     out
 }

@@ -8,7 +8,7 @@
 //! `O_RDWR | O_CREAT` sits in the alternative that needs rpath, wpath *and* cpath.
 
 use crate::arch::Arch;
-use crate::bpf::{ret, SeccompData};
+use crate::bpf::{SeccompData, ret};
 use crate::promise::{Promise, PromiseSet};
 
 /// How much of a 64-bit argument register the kernel reads.
@@ -54,7 +54,12 @@ impl Cond {
         let mut values: Vec<u64> = values.iter().map(|v| v & mask).collect();
         values.sort_unstable();
         values.dedup();
-        Cond { arg, width: Width::Int, mask, test: Test::In(values) }
+        Cond {
+            arg,
+            width: Width::Int,
+            mask,
+            test: Test::In(values),
+        }
     }
 
     /// `arg[index] as int` is one of `values`.
@@ -69,7 +74,12 @@ impl Cond {
         let mut values: Vec<u64> = values.iter().map(|v| v & 0xffff_ffff).collect();
         values.sort_unstable();
         values.dedup();
-        Cond { arg, width: Width::Int, mask: 0xffff_ffff, test: Test::NotIn(values) }
+        Cond {
+            arg,
+            width: Width::Int,
+            mask: 0xffff_ffff,
+            test: Test::NotIn(values),
+        }
     }
 
     /// None of `bits` is set in `arg[index] as int`.
@@ -87,13 +97,23 @@ impl Cond {
     /// The full 64-bit `arg[index]` is zero (a NULL pointer).
     #[must_use]
     pub fn null(arg: u8) -> Cond {
-        Cond { arg, width: Width::Long, mask: u64::MAX, test: Test::In(vec![0]) }
+        Cond {
+            arg,
+            width: Width::Long,
+            mask: u64::MAX,
+            test: Test::In(vec![0]),
+        }
     }
 
     /// `arg[index] as int` is the caller's process id.
     #[must_use]
     pub fn self_pid(arg: u8) -> Cond {
-        Cond { arg, width: Width::Int, mask: 0xffff_ffff, test: Test::SelfPid }
+        Cond {
+            arg,
+            width: Width::Int,
+            mask: 0xffff_ffff,
+            test: Test::SelfPid,
+        }
     }
 
     /// The argument as the kernel reads it, masked.
@@ -206,8 +226,11 @@ impl Policy {
     /// `penalty`.
     #[must_use]
     pub fn new(promises: PromiseSet, penalty: Penalty) -> Policy {
-        let penalty =
-            if promises.contains(Promise::Error) { Penalty::Error } else { penalty };
+        let penalty = if promises.contains(Promise::Error) {
+            Penalty::Error
+        } else {
+            penalty
+        };
         Policy { promises, penalty }
     }
 }
@@ -225,7 +248,10 @@ impl Table {
     /// The rule for syscall number `nr`.
     #[must_use]
     pub fn rule(&self, nr: u32) -> Option<&Rule> {
-        self.rules.binary_search_by_key(&nr, |r| r.nr).ok().map(|i| &self.rules[i])
+        self.rules
+            .binary_search_by_key(&nr, |r| r.nr)
+            .ok()
+            .map(|i| &self.rules[i])
     }
 
     /// The rule for a syscall by name.
@@ -254,7 +280,11 @@ impl Table {
             Class::Enosys => ret::ERRNO | ENOSYS,
             Class::Never(_) => policy.penalty.action(),
             Class::Promised => {
-                if rule.alts.iter().any(|a| a.allows(policy.promises, &d.args, pid)) {
+                if rule
+                    .alts
+                    .iter()
+                    .any(|a| a.allows(policy.promises, &d.args, pid))
+                {
                     ret::ALLOW
                 } else {
                     policy.penalty.action()
@@ -267,10 +297,18 @@ impl Table {
     /// `None` when no promise allows these arguments. Does not allocate: the violation reporter
     /// calls it from a signal handler.
     #[must_use]
-    pub fn explain(&self, held: PromiseSet, nr: u32, args: &[u64; 6], pid: u32) -> Option<PromiseSet> {
+    pub fn explain(
+        &self,
+        held: PromiseSet,
+        nr: u32,
+        args: &[u64; 6],
+        pid: u32,
+    ) -> Option<PromiseSet> {
         // Prefer the general promises (rpath) over the path-precise ones (tmppath, dns, getpw),
         // then the fewest missing promises.
-        let precise = PromiseSet::of(Promise::Tmppath).with(Promise::Dns).with(Promise::Getpw);
+        let precise = PromiseSet::of(Promise::Tmppath)
+            .with(Promise::Dns)
+            .with(Promise::Getpw);
         let rank = |s: PromiseSet| (s.minus(precise) != s, s.len());
         let rule = self.rule(nr)?;
         let mut best: Option<PromiseSet> = None;

@@ -2,7 +2,7 @@
 //! inputs on every architecture and many random promise sets.
 
 use sandbox_policy::bpf::{self, SeccompData};
-use sandbox_policy::{compile, table, Arch, Penalty, Policy, Promise, PromiseSet};
+use sandbox_policy::{Arch, Penalty, Policy, Promise, PromiseSet, compile, table};
 
 /// xorshift64*: deterministic, so a failure names a reproducible seed.
 struct Rng(u64);
@@ -22,11 +22,41 @@ impl Rng {
 fn interesting(arch: Arch, rng: &mut Rng) -> u64 {
     let c = arch.consts();
     let pool = [
-        0, 1, 2, 3, 6, 17, 31, 0xffff_ffff, u64::MAX, 1 << 32, c.o_creat, c.o_trunc, c.o_rdwr,
-        c.o_wronly, c.o_tmpfile, c.o_directory, c.prot_exec, 3, 7, c.tcgets, c.tiocsti,
-        c.fionbio, c.f_setlk, c.f_getfl, c.af_inet, c.af_unix, c.af_netlink, c.sock_stream,
-        c.sock_dgram | c.sock_cloexec, c.clone_vm | c.clone_thread | c.clone_sighand,
-        c.clone_newuser, c.at_empty_path, c.s_isuid_isgid_isvtx, 0o644, 4242,
+        0,
+        1,
+        2,
+        3,
+        6,
+        17,
+        31,
+        0xffff_ffff,
+        u64::MAX,
+        1 << 32,
+        c.o_creat,
+        c.o_trunc,
+        c.o_rdwr,
+        c.o_wronly,
+        c.o_tmpfile,
+        c.o_directory,
+        c.prot_exec,
+        3,
+        7,
+        c.tcgets,
+        c.tiocsti,
+        c.fionbio,
+        c.f_setlk,
+        c.f_getfl,
+        c.af_inet,
+        c.af_unix,
+        c.af_netlink,
+        c.sock_stream,
+        c.sock_dgram | c.sock_cloexec,
+        c.clone_vm | c.clone_thread | c.clone_sighand,
+        c.clone_newuser,
+        c.at_empty_path,
+        c.s_isuid_isgid_isvtx,
+        0o644,
+        4242,
     ];
     let base = pool[rng.below(pool.len() as u64) as usize];
     match rng.below(4) {
@@ -47,7 +77,11 @@ fn compiled_programs_agree_with_the_table() {
             let promises: PromiseSet = match round {
                 0 => PromiseSet::EMPTY,
                 1 => PromiseSet::all(),
-                _ => Promise::ALL.iter().copied().filter(|_| rng.below(3) == 0).collect(),
+                _ => Promise::ALL
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.below(3) == 0)
+                    .collect(),
             };
             let penalty = [Penalty::Report, Penalty::Error, Penalty::Kill][rng.below(3) as usize];
             let policy = Policy::new(promises, penalty);
@@ -61,7 +95,11 @@ fn compiled_programs_agree_with_the_table() {
                     1 => t.max_nr() + rng.below(3) as u32,
                     _ => calls[rng.below(calls.len() as u64) as usize].0,
                 };
-                let audit = if rng.below(50) == 0 { 0x4000_0003 } else { arch.audit_arch() };
+                let audit = if rng.below(50) == 0 {
+                    0x4000_0003
+                } else {
+                    arch.audit_arch()
+                };
                 let mut args = [0u64; 6];
                 for v in &mut args {
                     *v = interesting(arch, &mut rng);
@@ -69,7 +107,12 @@ fn compiled_programs_agree_with_the_table() {
                 if rng.below(4) == 0 {
                     args[rng.below(3) as usize] = u64::from(pid);
                 }
-                let d = SeccompData { nr, arch: audit, instruction_pointer: rng.next(), args };
+                let d = SeccompData {
+                    nr,
+                    arch: audit,
+                    instruction_pointer: rng.next(),
+                    args,
+                };
                 let got = bpf::run(&insns, &d).action;
                 let want = t.decide(&policy, &d, pid);
                 assert_eq!(got, want, "{arch} {policy:?} pid {pid} {d:x?}");
@@ -78,17 +121,33 @@ fn compiled_programs_agree_with_the_table() {
     }
 }
 
-
 #[test]
 fn program_sizes_are_reported() {
     for arch in Arch::ALL {
         let t = table(arch);
-        for p in ["", "stdio", "stdio rpath", "stdio rpath wpath cpath inet unix dns proc exec tty"] {
-            let prog = compile(&t, &Policy::new(PromiseSet::parse(p).unwrap(), Penalty::Report)).unwrap();
-            println!("{arch} {p:?}: {} instructions, {} ranges", prog.insns.len(), prog.ranges);
+        for p in [
+            "",
+            "stdio",
+            "stdio rpath",
+            "stdio rpath wpath cpath inet unix dns proc exec tty",
+        ] {
+            let prog = compile(
+                &t,
+                &Policy::new(PromiseSet::parse(p).unwrap(), Penalty::Report),
+            )
+            .unwrap();
+            println!(
+                "{arch} {p:?}: {} instructions, {} ranges",
+                prog.insns.len(),
+                prog.ranges
+            );
         }
         let prog = compile(&t, &Policy::new(PromiseSet::all(), Penalty::Report)).unwrap();
-        println!("{arch} all: {} instructions, {} ranges", prog.insns.len(), prog.ranges);
+        println!(
+            "{arch} all: {} instructions, {} ranges",
+            prog.insns.len(),
+            prog.ranges
+        );
         assert!(prog.insns.len() < 1024);
     }
 }

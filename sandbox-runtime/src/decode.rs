@@ -93,7 +93,12 @@ fn arg(out: &mut impl Write, arch: Arch, kind: Kind, v: u64) -> fmt::Result {
             17 => out.write_str("AF_PACKET"),
             f => write!(out, "{f}"),
         },
-        Prot => flags(out, v as u32 as u64, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")], "PROT_NONE"),
+        Prot => flags(
+            out,
+            v as u32 as u64,
+            &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")],
+            "PROT_NONE",
+        ),
         OpenFlags => {
             let c = arch.consts();
             let acc = match v & c.o_accmode {

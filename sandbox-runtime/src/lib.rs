@@ -22,13 +22,13 @@ mod report;
 mod sys;
 
 pub use error::PledgeError;
-pub use phase::{current, pledge, pledge_with, Enforced};
+pub use phase::{Enforced, current, pledge, pledge_with};
 pub use sandbox_policy::{Penalty, Promise, PromiseSet};
 
 /// What the attribute macros expand to. Not a stable API.
 #[doc(hidden)]
 pub mod private {
-    pub use crate::phase::{enter, try_enter, ArchProgram, Phase};
-    pub use sandbox_policy::bpf::Insn;
+    pub use crate::phase::{ArchProgram, Phase, enter, try_enter};
     pub use sandbox_policy::Penalty;
+    pub use sandbox_policy::bpf::Insn;
 }

@@ -73,8 +73,12 @@ struct State {
     effective: Option<Penalty>,
 }
 
-static STATE: Mutex<State> =
-    Mutex::new(State { current: None, filters: 0, reporter: false, effective: None });
+static STATE: Mutex<State> = Mutex::new(State {
+    current: None,
+    filters: 0,
+    reporter: false,
+    effective: None,
+});
 
 /// Kill beats report beats error, as `SECCOMP_RET_KILL_PROCESS` beats `TRAP` beats `ERRNO`.
 fn strictness(p: Penalty) -> u8 {
@@ -115,7 +119,9 @@ pub fn try_enter(phase: &'static Phase) -> Result<Enforced, PledgeError> {
 fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
     let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
     // A panic while holding the lock leaves the state as it was: take it back.
-    let mut state = STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut state = STATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let wanted = phase.promises();
     if let Some(cur) = state.current {
         let held = cur.promises();
@@ -130,7 +136,12 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
             CURRENT.set(Some(phase));
             state.current = Some(phase);
             let penalty = state.effective.unwrap_or(phase.penalty);
-            return Ok(Enforced { promises: wanted, penalty, installed: false, filters: state.filters });
+            return Ok(Enforced {
+                promises: wanted,
+                penalty,
+                installed: false,
+                filters: state.filters,
+            });
         }
     }
     TABLE.get_or_init(|| sandbox_policy::table(arch));
@@ -166,7 +177,12 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
         _ => phase.penalty,
     };
     state.effective = Some(penalty);
-    Ok(Enforced { promises: wanted, penalty, installed: true, filters: state.filters })
+    Ok(Enforced {
+        promises: wanted,
+        penalty,
+        installed: true,
+        filters: state.filters,
+    })
 }
 
 /// Restricts the process to `promises` from now on: the run-time form of `#[pledge]`, for
@@ -205,15 +221,28 @@ pub fn pledge_with(promises: &str, penalty: Penalty) -> Result<Enforced, PledgeE
     let set = PromiseSet::parse(promises)?;
     let policy = Policy::new(set, penalty);
     // Re-entry with the policy in force: nothing to compile.
-    if let Some(cur) = STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).current {
+    if let Some(cur) = STATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .current
+    {
         if cur.promises() == set && cur.penalty == policy.penalty {
-            return Ok(Enforced { promises: set, penalty: policy.penalty, installed: false, filters: 0 });
+            return Ok(Enforced {
+                promises: set,
+                penalty: policy.penalty,
+                installed: false,
+                filters: 0,
+            });
         }
     }
     let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
-    let program = sandbox_policy::compile(TABLE.get_or_init(|| sandbox_policy::table(arch)), &policy)?;
-    let pid_slots: Vec<u16> =
-        program.pid_slots.iter().map(|&s| u16::try_from(s).expect("programs are under 4096")).collect();
+    let program =
+        sandbox_policy::compile(TABLE.get_or_init(|| sandbox_policy::table(arch)), &policy)?;
+    let pid_slots: Vec<u16> = program
+        .pid_slots
+        .iter()
+        .map(|&s| u16::try_from(s).expect("programs are under 4096"))
+        .collect();
     let phase: &'static Phase = Box::leak(Box::new(Phase {
         name: Box::leak(format!("sandbox::pledge(\"{promises}\")").into_boxed_str()),
         file: caller.file(),

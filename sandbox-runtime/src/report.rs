@@ -62,11 +62,18 @@ impl Line {
     }
 }
 
-pub(crate) extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+pub(crate) extern "C" fn on_sigsys(
+    _sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) {
     // SAFETY: the kernel calls this handler (installed with SA_SIGINFO for SIGSYS) with its own
     // siginfo and ucontext.
     let t = unsafe { sys::trapped(info, ctx) };
-    let mut line = Line { buf: [0; 1024], len: 0 };
+    let mut line = Line {
+        buf: [0; 1024],
+        len: 0,
+    };
     let _ = write_report(&mut line, &t);
     sys::write_stderr(line.finish());
     sys::die_by_sigabrt();
@@ -74,17 +81,27 @@ pub(crate) extern "C" fn on_sigsys(_sig: libc::c_int, info: *mut libc::siginfo_t
 
 fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
     let arch = Arch::native();
-    let name = arch.and_then(|a| a.syscall_name(t.nr)).unwrap_or("unknown syscall");
+    let name = arch
+        .and_then(|a| a.syscall_name(t.nr))
+        .unwrap_or("unknown syscall");
     let phase = CURRENT.get();
     if t.data != TRAP_DATA || t.code != 1 {
         // Not one of our traps (another filter, or a SIGSYS sent by kill): still never silent.
-        write!(line, "sandbox: SIGSYS for {name} (syscall {}) not raised by a sandbox filter; aborting", t.nr)?;
+        write!(
+            line,
+            "sandbox: SIGSYS for {name} (syscall {}) not raised by a sandbox filter; aborting",
+            t.nr
+        )?;
         return Ok(());
     }
     let held = phase.map_or(PromiseSet::EMPTY, |p| p.promises());
     line.bytes(b"sandbox: ");
     match phase {
-        Some(p) => write!(line, "phase {} ({}:{}) [promises \"", p.name, p.file, p.line)?,
+        Some(p) => write!(
+            line,
+            "phase {} ({}:{}) [promises \"",
+            p.name, p.file, p.line
+        )?,
         None => line.bytes(b"no phase [promises \""),
     }
     line.promises(held);
@@ -96,7 +113,9 @@ fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
     let rule = table.and_then(|tb| tb.rule(t.nr));
     match (rule, table) {
         (Some(r), _) if matches!(r.class, Class::Never(_)) => {
-            let Class::Never(why) = r.class else { unreachable!() };
+            let Class::Never(why) = r.class else {
+                unreachable!()
+            };
             write!(line, " is not allowed by any promise: it {why}")?;
         }
         (Some(_), Some(tb)) => match tb.explain(held, t.nr, &t.args, sys::getpid()) {

@@ -24,7 +24,11 @@ const SECCOMP_FILTER_FLAG_TSYNC: libc::c_ulong = 1;
 pub(crate) fn set_no_new_privs() -> io::Result<()> {
     // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
     let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-    if r == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// Result of installing a filter on every thread.
@@ -40,7 +44,10 @@ pub(crate) fn install_filter_all_threads(prog: &[Insn]) -> Install {
     let Ok(len) = u16::try_from(prog.len()) else {
         return Install::Failed(io::Error::from_raw_os_error(libc::EINVAL));
     };
-    let fprog = SockFprog { len, filter: prog.as_ptr() };
+    let fprog = SockFprog {
+        len,
+        filter: prog.as_ptr(),
+    };
     // SAFETY: `fprog` points at `prog`, which outlives the call; the kernel copies the program.
     let r = unsafe {
         libc::syscall(
@@ -90,14 +97,20 @@ pub(crate) fn die_by_sigabrt() -> ! {
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, std::ptr::null_mut());
         // Thread-directed, so that this thread (which just unblocked it) takes it, rather than
         // another thread while this one reaches _exit first.
-        libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), libc::SIGABRT);
+        libc::syscall(
+            libc::SYS_tgkill,
+            libc::getpid(),
+            libc::gettid(),
+            libc::SIGABRT,
+        );
         libc::kill(libc::getpid(), libc::SIGABRT);
         libc::_exit(128 + libc::SIGABRT)
     }
 }
 
 /// The handler type for `SA_SIGINFO`.
-pub(crate) type SigInfoHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
+pub(crate) type SigInfoHandler =
+    extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
 
 /// Installs `handler` for SIGSYS with every other signal blocked while it runs. See sigaction(2).
 pub(crate) fn install_sigsys_handler(handler: SigInfoHandler) -> io::Result<()> {
@@ -159,7 +172,14 @@ unsafe fn args_of(uc: *const libc::ucontext_t) -> [u64; 6] {
     // SAFETY: the caller passes the kernel's ucontext; gregs is an array of 23 registers.
     let g = unsafe { &(*uc).uc_mcontext.gregs };
     let r = |i: libc::c_int| g[usize::try_from(i).unwrap_or(0)] as u64;
-    [r(libc::REG_RDI), r(libc::REG_RSI), r(libc::REG_RDX), r(libc::REG_R10), r(libc::REG_R8), r(libc::REG_R9)]
+    [
+        r(libc::REG_RDI),
+        r(libc::REG_RSI),
+        r(libc::REG_RDX),
+        r(libc::REG_R10),
+        r(libc::REG_R8),
+        r(libc::REG_R9),
+    ]
 }
 
 #[cfg(target_arch = "aarch64")]

@@ -12,7 +12,7 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 use std::os::unix::process::ExitStatusExt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::{Command, ExitStatus, Output};
 
 /// One scenario: a child body and the parent's checks on what the child did.
@@ -31,37 +31,74 @@ pub(crate) struct Run {
 
 impl Run {
     pub(crate) fn exited(&self, code: i32) -> &Self {
-        assert_eq!(self.status.code(), Some(code), "expected exit {code}, got {}\n{}", describe(self.status), self.dump());
+        assert_eq!(
+            self.status.code(),
+            Some(code),
+            "expected exit {code}, got {}\n{}",
+            describe(self.status),
+            self.dump()
+        );
         self
     }
     pub(crate) fn signalled(&self, sig: i32) -> &Self {
-        assert_eq!(self.status.signal(), Some(sig), "expected signal {sig}, got {}\n{}", describe(self.status), self.dump());
+        assert_eq!(
+            self.status.signal(),
+            Some(sig),
+            "expected signal {sig}, got {}\n{}",
+            describe(self.status),
+            self.dump()
+        );
         self
     }
     pub(crate) fn stdout_has(&self, s: &str) -> &Self {
-        assert!(self.stdout.contains(s), "stdout lacks {s:?}\n{}", self.dump());
+        assert!(
+            self.stdout.contains(s),
+            "stdout lacks {s:?}\n{}",
+            self.dump()
+        );
         self
     }
     pub(crate) fn stdout_lacks(&self, s: &str) -> &Self {
-        assert!(!self.stdout.contains(s), "stdout has {s:?}\n{}", self.dump());
+        assert!(
+            !self.stdout.contains(s),
+            "stdout has {s:?}\n{}",
+            self.dump()
+        );
         self
     }
     pub(crate) fn stderr_has(&self, s: &str) -> &Self {
-        assert!(self.stderr.contains(s), "stderr lacks {s:?}\n{}", self.dump());
+        assert!(
+            self.stderr.contains(s),
+            "stderr lacks {s:?}\n{}",
+            self.dump()
+        );
         self
     }
     pub(crate) fn stderr_lacks(&self, s: &str) -> &Self {
-        assert!(!self.stderr.contains(s), "stderr has {s:?}\n{}", self.dump());
+        assert!(
+            !self.stderr.contains(s),
+            "stderr has {s:?}\n{}",
+            self.dump()
+        );
         self
     }
     /// The single line the reporter printed.
     pub(crate) fn report(&self) -> &str {
-        let lines: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("sandbox: ")).collect();
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("sandbox: "))
+            .collect();
         assert_eq!(lines.len(), 1, "expected one report line\n{}", self.dump());
         lines[0]
     }
     pub(crate) fn dump(&self) -> String {
-        format!("--- status: {}\n--- stdout:\n{}--- stderr:\n{}", describe(self.status), self.stdout, self.stderr)
+        format!(
+            "--- status: {}\n--- stdout:\n{}--- stderr:\n{}",
+            describe(self.status),
+            self.stdout,
+            self.stderr
+        )
     }
 }
 
@@ -97,7 +134,10 @@ pub(crate) fn main(scenarios: &[Scenario]) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--scenario") {
         let name = &args[i + 1];
-        let s = scenarios.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no scenario {name}"));
+        let s = scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no scenario {name}"));
         (s.child)();
         return;
     }
@@ -105,7 +145,16 @@ pub(crate) fn main(scenarios: &[Scenario]) {
     let exact = args.iter().any(|a| a == "--exact");
     let chosen: Vec<&Scenario> = scenarios
         .iter()
-        .filter(|s| filters.is_empty() || filters.iter().any(|f| if exact { s.name == f.as_str() } else { s.name.contains(f.as_str()) }))
+        .filter(|s| {
+            filters.is_empty()
+                || filters.iter().any(|f| {
+                    if exact {
+                        s.name == f.as_str()
+                    } else {
+                        s.name.contains(f.as_str())
+                    }
+                })
+        })
         .collect();
     if args.iter().any(|a| a == "--list") {
         for s in &chosen {
