@@ -9,9 +9,10 @@
 //!
 //! See the README for the promise reference, penalties, phases and kernel requirements.
 
-pub use sandbox_macros::pledge;
+pub use sandbox_macros::{pledge, unveil};
 pub use sandbox_runtime::{
-    Enforced, Penalty, PledgeError, Promise, PromiseSet, current, pledge_with,
+    Enforced, LandlockStatus, Penalty, Perms, PledgeError, Promise, PromiseSet, Restrict, Unveil,
+    UnveilError, broadcast_signal, current, pledge_with,
 };
 
 /// Restricts the process to `promises` from now on; the run-time form of `#[pledge]`.

@@ -219,11 +219,19 @@ fn forked_child_keeps_working() {
     println!("child exit {}", libc::WEXITSTATUS(status));
 }
 
+extern "C" fn dodge(_: libc::c_int) {}
+
 fn sigsys_handler_cannot_be_replaced() {
     stdio();
-    // SAFETY: changing a signal disposition; the sandbox must refuse it.
-    let old = unsafe { libc::signal(libc::SIGSYS, libc::SIG_IGN) };
-    println!("replaced: {old}");
+    // SAFETY: changing signal dispositions; the filter answers success without running them.
+    unsafe {
+        libc::signal(libc::SIGSYS, libc::SIG_IGN);
+        libc::signal(libc::SIGSYS, dodge as *const () as usize);
+    }
+    println!("replacement answered");
+    std::io::stdout().flush().unwrap();
+    let f = std::fs::File::open("/etc/hostname");
+    println!("opened: {}", f.is_ok());
 }
 
 fn sigsys_blocked_still_dies() {
@@ -434,8 +442,15 @@ fn main() {
             name: "sigsys_handler_cannot_be_replaced",
             child: sigsys_handler_cannot_be_replaced,
             check: |r| {
-                r.signalled(SIGABRT).stdout_lacks("replaced");
-                assert!(r.report().contains("rt_sigaction(31,"), "{}", r.dump());
+                // The handler is still ours: the violation is reported and the process aborts.
+                r.signalled(SIGABRT)
+                    .stdout_has("replacement answered")
+                    .stdout_lacks("opened");
+                assert!(
+                    r.report().contains("needs promise \"rpath\""),
+                    "{}",
+                    r.dump()
+                );
             },
         },
         Scenario {

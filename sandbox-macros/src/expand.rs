@@ -8,26 +8,85 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use sandbox_policy::{Arch, Penalty, Policy, compile, table};
 
+use syn::spanned::Spanned;
+
 use crate::{parse, validate};
 
-/// `#[pledge(args)] item`.
-pub(crate) fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
+/// Which attribute the compiler expanded first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum First {
+    Pledge,
+    Unveil,
+}
+
+/// `#[pledge(args)]` or `#[unveil(args)]` on `item`. The first of a fn's sandbox attributes to
+/// expand takes the others off the fn and builds one phase from all of them, so that the
+/// unveils and the pledge are applied together at entry: Landlock first, then seccomp.
+pub(crate) fn phase(first: First, args: TokenStream, item: TokenStream) -> TokenStream {
+    let what = if first == First::Pledge {
+        "pledge"
+    } else {
+        "unveil"
+    };
     let mut func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
             let err = syn::Error::new(
                 first_span(&item),
-                "`#[pledge]` goes on a fn (main, a free function, a method or an async fn)",
+                format!(
+                    "`#[{what}]` goes on a fn (main, a free function, a method or an async fn)"
+                ),
             );
             return with_error(item, &err);
         }
     };
-    let policy = parse::args(args).and_then(|a| validate::pledge(&a, Span::call_site()));
-    let policy = match policy {
-        Ok(p) => p,
-        Err(e) => return with_error(quote!(#func), &e),
-    };
-    let stmt = match phase_statement(&func.sig.ident, &policy) {
+    // Gather this attribute and its siblings.
+    let mut pledges: Vec<(TokenStream, Span)> = Vec::new();
+    let mut unveils: Vec<TokenStream> = Vec::new();
+    match first {
+        First::Pledge => pledges.push((args, Span::call_site())),
+        First::Unveil => unveils.push(args),
+    }
+    let mut errors = validate::Errors::default();
+    func.attrs.retain(|attr| match sandbox_attr(attr) {
+        Some(kind) => {
+            let tokens = match &attr.meta {
+                syn::Meta::List(l) => l.tokens.clone(),
+                _ => TokenStream::new(),
+            };
+            match kind {
+                First::Pledge => pledges.push((tokens, attr.span())),
+                First::Unveil => unveils.push(tokens),
+            }
+            false
+        }
+        None => true,
+    });
+    let mut policy = None;
+    for (i, (tokens, span)) in pledges.into_iter().enumerate() {
+        if i > 0 {
+            errors.push(
+                span,
+                "a fn takes one `#[pledge]`; put all its promises in one",
+            );
+            continue;
+        }
+        match parse::args(tokens).and_then(|a| validate::pledge(&a, span)) {
+            Ok(p) => policy = Some(p),
+            Err(e) => errors.push_error(e),
+        }
+    }
+    let mut checked = Vec::new();
+    for tokens in unveils {
+        match parse::unveil_args(tokens) {
+            Ok(a) => checked.extend(validate::unveil(a, &mut errors)),
+            Err(e) => errors.push_error(e),
+        }
+    }
+    if let Err(e) = errors.into_result() {
+        return with_error(quote!(#func), &e);
+    }
+    let stmt = match phase_statement(&func.sig.ident, policy.as_ref(), &checked) {
         Ok(s) => s,
         Err(e) => return with_error(quote!(#func), &e),
     };
@@ -35,6 +94,22 @@ pub(crate) fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
         .stmts
         .insert(0, syn::parse2(stmt).expect("the phase statement parses"));
     quote!(#func)
+}
+
+/// Whether `attr` is one of ours: `pledge`, `unveil`, `sandbox::pledge`, `::sandbox::unveil`.
+fn sandbox_attr(attr: &syn::Attribute) -> Option<First> {
+    let segs: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let kind = match segs.last().map(String::as_str) {
+        Some("pledge") => First::Pledge,
+        Some("unveil") => First::Unveil,
+        _ => return None,
+    };
+    (segs.len() == 1 || (segs.len() == 2 && segs[0] == "sandbox")).then_some(kind)
 }
 
 /// The function unchanged, then the error: editors keep working and no "main not found" follows.
@@ -50,10 +125,28 @@ fn first_span(item: &TokenStream) -> Span {
         .map_or_else(Span::call_site, |t| t.span())
 }
 
-fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStream> {
+fn phase_statement(
+    name: &syn::Ident,
+    policy: Option<&Policy>,
+    unveils: &[validate::CheckedUnveil],
+) -> syn::Result<TokenStream> {
+    let pledged = policy.is_some();
+    let policy = policy.copied().unwrap_or(Policy::new(
+        sandbox_policy::PromiseSet::EMPTY,
+        Penalty::Report,
+    ));
     let mut programs = Vec::new();
     for arch in Arch::ALL {
-        let prog = compile(&table(arch), policy).map_err(|e| syn::Error::new(name.span(), e))?;
+        let prog = if pledged {
+            compile(&table(arch), &policy).map_err(|e| syn::Error::new(name.span(), e))?
+        } else {
+            sandbox_policy::Program {
+                arch,
+                insns: Vec::new(),
+                pid_slots: Vec::new(),
+                ranges: 0,
+            }
+        };
         let target = arch.target_arch();
         let insns = prog.insns.iter().map(|i| {
             let (code, jt, jf, k) = (i.code, i.jt, i.jf, i.k);
@@ -81,6 +174,12 @@ fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStrea
             Penalty::Kill => "Kill",
         }
     );
+    let has_unveils = !unveils.is_empty();
+    let best_effort = unveils.iter().any(|u| u.best_effort);
+    let unveil_exprs = unveils.iter().map(|u| {
+        let (path, perms, optional) = (&u.path, &u.perms, u.optional);
+        quote!(::sandbox::__private::Unveil::new(&(#path), #perms, #optional))
+    });
     let supported = quote!(all(
         target_os = "linux",
         any(
@@ -102,9 +201,12 @@ fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStrea
                 promises: #bits,
                 penalty: ::sandbox::__private::Penalty::#penalty,
                 program: __SANDBOX_PROGRAM,
+                pledged: #pledged,
+                unveils: #has_unveils,
+                best_effort: #best_effort,
             };
             #[cfg(#supported)]
-            ::sandbox::__private::enter(&__SANDBOX_PHASE);
+            ::sandbox::__private::enter_with(&__SANDBOX_PHASE, || ::std::vec![#(#unveil_exprs),*]);
         }
     })
 }
@@ -112,6 +214,10 @@ fn phase_statement(name: &syn::Ident, policy: &Policy) -> syn::Result<TokenStrea
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
+        phase(First::Pledge, args, item)
+    }
 
     #[test]
     fn inserts_one_statement_and_keeps_the_rest() {

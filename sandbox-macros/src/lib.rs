@@ -17,5 +17,13 @@ mod validate;
 /// See the `sandbox` crate's documentation.
 #[proc_macro_attribute]
 pub fn pledge(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::pledge(args.into(), item.into()).into()
+    expand::phase(expand::First::Pledge, args.into(), item.into()).into()
+}
+
+/// Makes a path visible to the phase that starts at the annotated function, with `rwxc`
+/// permissions, and hides everything else (Landlock). Repeatable; combines with `#[pledge]`.
+/// See the `sandbox` crate's documentation.
+#[proc_macro_attribute]
+pub fn unveil(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::phase(expand::First::Unveil, args.into(), item.into()).into()
 }

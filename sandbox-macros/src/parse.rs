@@ -36,3 +36,45 @@ pub(crate) fn args(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
         syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
     Ok(parsed.into_iter().collect())
 }
+
+/// The arguments of `#[unveil(path, "perms", flags...)]`.
+pub(crate) struct UnveilArgs {
+    /// Any expression that gives something `AsRef<Path>`: a literal, a parameter, a field.
+    pub(crate) path: syn::Expr,
+    /// The permission letters.
+    pub(crate) perms: LitStr,
+    /// `optional`, `best_effort`.
+    pub(crate) flags: Vec<Ident>,
+}
+
+impl Parse for UnveilArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error(
+                "`#[unveil]` needs a path and permissions, e.g. `#[unveil(\"/var/www\", \"r\")]`",
+            ));
+        }
+        let path: syn::Expr = input.parse()?;
+        if input.is_empty() {
+            return Err(input.error(
+                "`#[unveil]` needs permissions after the path: \"r\", \"w\", \"x\", \"c\" letters, or \"\" to hide it",
+            ));
+        }
+        input.parse::<Token![,]>()?;
+        let perms: LitStr = input.parse()?;
+        let mut flags = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            flags.push(input.parse()?);
+        }
+        Ok(UnveilArgs { path, perms, flags })
+    }
+}
+
+/// Parses `#[unveil]`'s arguments.
+pub(crate) fn unveil_args(tokens: TokenStream) -> syn::Result<UnveilArgs> {
+    syn::parse2(tokens)
+}

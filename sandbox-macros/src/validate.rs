@@ -23,6 +23,13 @@ impl Errors {
         }
     }
 
+    pub(crate) fn push_error(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
     pub(crate) fn into_result(self) -> Result<(), syn::Error> {
         self.0.map_or(Ok(()), Err)
     }
@@ -126,6 +133,55 @@ fn closest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
         let (a, b) = (word.as_bytes(), n.as_bytes());
         a.len().abs_diff(b.len()) <= 2
             && a.iter().zip(b).filter(|(x, y)| x == y).count() + 2 >= b.len()
+    })
+}
+
+/// The flags `#[unveil]` accepts after the permissions.
+const UNVEIL_FLAGS: &[&str] = &["optional", "best_effort"];
+
+/// One checked unveil.
+pub(crate) struct CheckedUnveil {
+    pub(crate) path: syn::Expr,
+    pub(crate) perms: String,
+    pub(crate) optional: bool,
+    pub(crate) best_effort: bool,
+}
+
+/// Checks one `#[unveil]`'s permissions and flags, adding every mistake to `errors`.
+pub(crate) fn unveil(args: crate::parse::UnveilArgs, errors: &mut Errors) -> Option<CheckedUnveil> {
+    let mut ok = true;
+    if let Err(e) = sandbox_policy::Perms::parse(&args.perms.value()) {
+        errors.push(args.perms.span(), e);
+        ok = false;
+    }
+    let (mut optional, mut best_effort) = (false, false);
+    for flag in &args.flags {
+        match flag.to_string().as_str() {
+            "optional" if !optional => optional = true,
+            "best_effort" if !best_effort => best_effort = true,
+            "optional" | "best_effort" => {
+                errors.push(flag.span(), format!("flag `{flag}` is given twice"));
+                ok = false;
+            }
+            other => {
+                let hint = closest(other, UNVEIL_FLAGS)
+                    .map_or(String::new(), |s| format!(", did you mean `{s}`?"));
+                errors.push(
+                    flag.span(),
+                    format!(
+                        "unknown unveil flag `{other}`{hint} expected one of: {}",
+                        UNVEIL_FLAGS.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then(|| CheckedUnveil {
+        path: args.path,
+        perms: args.perms.value(),
+        optional,
+        best_effort,
     })
 }
 

@@ -27,7 +27,8 @@ use std::collections::BTreeMap;
 
 use crate::arch::Arch;
 use crate::bpf::{Insn, MAX_INSNS, data, op, ret};
-use crate::rule::{Alt, Class, Cond, ENOSYS, Policy, Table, Test, Width};
+use crate::promise::PromiseSet;
+use crate::rule::{Alt, Class, Cond, ENOSYS, PRETEND, Policy, Table, Test, Width};
 
 /// A compiled seccomp program.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,7 +100,8 @@ impl std::error::Error for CompileError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Leaf {
     Return(u32),
-    Check(Vec<Alt>),
+    /// Alternatives that allow, then alternatives that pretend, then the penalty.
+    Check(Vec<Alt>, Vec<Alt>),
 }
 
 /// Compiles `policy` against `table`.
@@ -117,7 +119,7 @@ pub fn compile(table: &Table, policy: &Policy) -> Result<Program, CompileError> 
     let mut push = |nr: u32, leaf: Leaf| {
         if ranges
             .last()
-            .is_none_or(|(_, l)| *l != leaf || matches!(leaf, Leaf::Check(_)))
+            .is_none_or(|(_, l)| *l != leaf || matches!(leaf, Leaf::Check(..)))
         {
             ranges.push((nr, leaf));
         }
@@ -130,7 +132,7 @@ pub fn compile(table: &Table, policy: &Policy) -> Result<Program, CompileError> 
         let leaf = match rule.class {
             Class::Enosys => Leaf::Return(enosys),
             Class::Never(_) => Leaf::Return(deny),
-            Class::Promised => leaf_for(&rule.alts, policy, deny),
+            Class::Promised => leaf_for(&rule.alts, &rule.pretend, policy, deny),
         };
         push(rule.nr, leaf);
         next = rule.nr + 1;
@@ -157,7 +159,33 @@ pub fn compile(table: &Table, policy: &Policy) -> Result<Program, CompileError> 
 }
 
 /// The leaf for a promised call: constant when the policy makes the arguments irrelevant.
-fn leaf_for(alts: &[Alt], policy: &Policy, deny: u32) -> Leaf {
+fn leaf_for(alts: &[Alt], pretend: &[Alt], policy: &Policy, deny: u32) -> Leaf {
+    let allow = held(alts, policy);
+    if allow.iter().any(|a| a.conds.is_empty()) {
+        return Leaf::Return(ret::ALLOW);
+    }
+    let pretend = held(pretend, policy);
+    if allow.is_empty() {
+        if pretend.is_empty() {
+            return Leaf::Return(deny);
+        }
+        if pretend.iter().any(|a| a.conds.is_empty()) {
+            return Leaf::Return(PRETEND);
+        }
+    }
+    let pretend = if pretend.iter().any(|a| a.conds.is_empty()) {
+        vec![Alt {
+            needs: PromiseSet::EMPTY,
+            conds: vec![],
+        }]
+    } else {
+        pretend
+    };
+    Leaf::Check(allow, pretend)
+}
+
+/// The alternatives the policy holds, merged, with trivial conditions dropped.
+fn held(alts: &[Alt], policy: &Policy) -> Vec<Alt> {
     let held: Vec<Alt> = alts
         .iter()
         .filter(|a| policy.promises.includes(a.needs))
@@ -166,17 +194,13 @@ fn leaf_for(alts: &[Alt], policy: &Policy, deny: u32) -> Leaf {
             conds: a.conds.iter().filter(|c| !trivial(c)).cloned().collect(),
         })
         .collect();
-    if held.is_empty() {
-        return Leaf::Return(deny);
-    }
     if held.iter().any(|a| a.conds.is_empty()) {
-        return Leaf::Return(ret::ALLOW);
+        return vec![Alt {
+            needs: PromiseSet::EMPTY,
+            conds: vec![],
+        }];
     }
-    let merged = merge(held);
-    if merged.iter().any(|a| a.conds.is_empty()) {
-        return Leaf::Return(ret::ALLOW);
-    }
-    Leaf::Check(merged)
+    merge(held)
 }
 
 /// A condition every value passes: all combinations of the masked bits are listed.
@@ -197,7 +221,7 @@ fn trivial(c: &Cond) -> bool {
 fn merge(mut alts: Vec<Alt>) -> Vec<Alt> {
     for a in &mut alts {
         a.conds.sort();
-        a.needs = crate::promise::PromiseSet::EMPTY; // needs are settled; only conditions matter
+        a.needs = PromiseSet::EMPTY; // needs are settled; only conditions matter
     }
     alts.sort();
     alts.dedup();
@@ -258,7 +282,7 @@ fn tree(asm: &mut Asm, ranges: &[(u32, Leaf)], deny: u32) {
     if let [(_, leaf)] = ranges {
         match leaf {
             Leaf::Return(action) => asm.op(Insn::ret(*action)),
-            Leaf::Check(alts) => checks(asm, alts, deny),
+            Leaf::Check(allow, pretend) => checks(asm, allow, pretend, deny),
         }
         return;
     }
@@ -270,16 +294,19 @@ fn tree(asm: &mut Asm, ranges: &[(u32, Leaf)], deny: u32) {
     tree(asm, &ranges[mid..], deny);
 }
 
-/// Argument checks for one syscall: the alternatives in turn, ALLOW at the first that passes.
-fn checks(asm: &mut Asm, alts: &[Alt], deny: u32) {
-    for alt in alts {
-        let fail = asm.label();
-        let mut loaded: Option<u32> = None;
-        for cond in &alt.conds {
-            cond_check(asm, cond, fail, &mut loaded);
+/// Argument checks for one syscall: the allowing alternatives in turn (ALLOW at the first that
+/// passes), then the pretending ones (success without running), then the penalty.
+fn checks(asm: &mut Asm, allow: &[Alt], pretend: &[Alt], deny: u32) {
+    for (alts, action) in [(allow, ret::ALLOW), (pretend, PRETEND)] {
+        for alt in alts {
+            let fail = asm.label();
+            let mut loaded: Option<u32> = None;
+            for cond in &alt.conds {
+                cond_check(asm, cond, fail, &mut loaded);
+            }
+            asm.op(Insn::ret(action));
+            asm.bind(fail);
         }
-        asm.op(Insn::ret(ret::ALLOW));
-        asm.bind(fail);
     }
     asm.op(Insn::ret(deny));
 }

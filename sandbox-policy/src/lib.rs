@@ -36,9 +36,11 @@ pub mod promise;
 pub mod reference;
 pub mod rule;
 pub mod table;
+pub mod unveil;
 
 pub use arch::{Arch, Consts};
 pub use compile::{CompileError, Program, compile};
 pub use promise::{OPENBSD_ONLY, ParseError, Promise, PromiseSet, parse_word};
 pub use rule::{Alt, Class, Cond, Penalty, Policy, Rule, Table, Test, Width};
 pub use table::{ENOSYS_CALLS, NEVER, table};
+pub use unveil::Perms;

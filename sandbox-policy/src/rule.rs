@@ -179,6 +179,10 @@ pub struct Rule {
     pub class: Class,
     /// The ways it can be allowed (empty unless [`Class::Promised`]).
     pub alts: Vec<Alt>,
+    /// Calls that no alternative allows but that are answered with success without running
+    /// (`SECCOMP_RET_ERRNO` with errno 0) instead of the penalty: replacing the SIGSYS handler,
+    /// which `posix_spawn`'s child does before `execve` and which must not take effect.
+    pub pretend: Vec<Alt>,
 }
 
 /// What happens to a call the policy does not allow.
@@ -197,6 +201,8 @@ pub enum Penalty {
 pub const EPERM: u32 = 1;
 /// The errno for calls forced to fail so that libc falls back, and for unknown numbers.
 pub const ENOSYS: u32 = 38;
+/// The action for a call answered with success without running.
+pub const PRETEND: u32 = ret::ERRNO;
 /// The data carried by the trap action, so the reporter can tell our traps from others.
 pub const TRAP_DATA: u32 = 0x5ade;
 
@@ -286,6 +292,12 @@ impl Table {
                     .any(|a| a.allows(policy.promises, &d.args, pid))
                 {
                     ret::ALLOW
+                } else if rule
+                    .pretend
+                    .iter()
+                    .any(|a| a.allows(policy.promises, &d.args, pid))
+                {
+                    PRETEND
                 } else {
                     policy.penalty.action()
                 }

@@ -25,6 +25,12 @@ pub enum PledgeError {
         /// The first promise asked for that is no longer held.
         promise: Promise,
     },
+    /// Invalid unveil permissions (run-time API only; the attribute checks at compile time).
+    #[error("invalid unveil permissions: {0}")]
+    Perms(String),
+    /// unveil could not be applied.
+    #[error("unveil: {0}")]
+    Unveil(#[from] crate::landlock::UnveilError),
     /// This architecture or OS has no program.
     #[error("sandbox supports Linux on x86_64, aarch64 and riscv64 only")]
     Unsupported,

@@ -17,18 +17,21 @@
 
 mod decode;
 mod error;
+mod landlock;
 mod phase;
 mod report;
 mod sys;
 
 pub use error::PledgeError;
-pub use phase::{Enforced, current, pledge, pledge_with};
+pub use landlock::{LandlockStatus, Perms, Unveil, UnveilError, broadcast_signal};
+pub use phase::{Enforced, Restrict, current, pledge, pledge_with};
 pub use sandbox_policy::{Penalty, Promise, PromiseSet};
 
 /// What the attribute macros expand to. Not a stable API.
 #[doc(hidden)]
 pub mod private {
-    pub use crate::phase::{ArchProgram, Phase, enter, try_enter};
+    pub use crate::landlock::{Unveil, simulate_abi};
+    pub use crate::phase::{ArchProgram, Phase, enter, enter_with, try_enter};
     pub use sandbox_policy::Penalty;
     pub use sandbox_policy::bpf::Insn;
 }

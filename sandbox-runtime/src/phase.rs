@@ -7,6 +7,7 @@ use sandbox_policy::bpf::Insn;
 use sandbox_policy::{Arch, Penalty, Policy, PromiseSet, Table};
 
 use crate::error::PledgeError;
+use crate::landlock::{self, Applied, LandlockStatus, Unveil};
 use crate::{report, sys};
 
 /// A compiled program for the architecture the binary was built for, as the attribute embeds it.
@@ -33,6 +34,12 @@ pub struct Phase {
     pub penalty: Penalty,
     /// The seccomp program.
     pub program: ArchProgram,
+    /// Whether the phase has a `#[pledge]` (false: unveil only, the promises stay as they are).
+    pub pledged: bool,
+    /// Whether the phase has `#[unveil]`s.
+    pub unveils: bool,
+    /// Whether unveil runs best-effort (reporting once what is not enforced) instead of failing.
+    pub best_effort: bool,
 }
 
 impl Phase {
@@ -48,7 +55,7 @@ impl Phase {
 }
 
 /// What entering a phase enforced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Enforced {
     /// The promises now in force.
@@ -60,6 +67,8 @@ pub struct Enforced {
     pub installed: bool,
     /// Filters this process has stacked, counting this one.
     pub filters: u32,
+    /// What Landlock enforces, when this entry applied a ruleset.
+    pub landlock: Option<LandlockStatus>,
 }
 
 /// The phase in force, for the one-load re-entry check and for the reporter.
@@ -67,6 +76,10 @@ pub(crate) static CURRENT: sys::StaticCell<Phase> = sys::StaticCell::new();
 
 struct State {
     current: Option<&'static Phase>,
+    /// The promises of the last pledged phase (`None`: no filter yet).
+    held: Option<(PromiseSet, &'static Phase)>,
+    /// The rules of the last phase that applied Landlock, and its description.
+    landlock: Option<(Vec<Applied>, String)>,
     filters: u32,
     reporter: bool,
     /// The strictest penalty among installed filters: the kernel applies the strictest action.
@@ -75,6 +88,8 @@ struct State {
 
 static STATE: Mutex<State> = Mutex::new(State {
     current: None,
+    held: None,
+    landlock: None,
     filters: 0,
     reporter: false,
     effective: None,
@@ -97,11 +112,23 @@ pub(crate) static TABLE: OnceLock<Table> = OnceLock::new();
 ///
 /// Re-entering the phase in force costs one atomic load.
 pub fn enter(phase: &'static Phase) {
+    enter_with(phase, Vec::new);
+}
+
+/// [`enter`] for a phase with `#[unveil]`s: `unveils` evaluates the paths, on the first entry
+/// only (re-entering the phase in force evaluates nothing).
+pub fn enter_with(phase: &'static Phase, unveils: impl FnOnce() -> Vec<Unveil>) {
     if CURRENT.holds(phase) {
         return;
     }
-    if let Err(e) = enter_slow(phase) {
-        let msg = format!("sandbox: cannot enter phase {}: {e}\n", phase.describe());
+    if let Err(e) = enter_slow(phase, unveils) {
+        let mut msg = format!("sandbox: cannot enter phase {}: {e}", phase.describe());
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        msg.push('\n');
         sys::write_stderr(msg.as_bytes());
         std::process::abort();
     }
@@ -111,20 +138,40 @@ pub fn enter(phase: &'static Phase) {
 ///
 /// # Errors
 ///
-/// See [`PledgeError`]. On error no filter was installed.
-pub fn try_enter(phase: &'static Phase) -> Result<Enforced, PledgeError> {
-    enter_slow(phase)
+/// See [`PledgeError`]. On error no seccomp filter was installed; Landlock rules may already be
+/// in force if the error came after them (never wider than before).
+pub fn try_enter(
+    phase: &'static Phase,
+    unveils: impl FnOnce() -> Vec<Unveil>,
+) -> Result<Enforced, PledgeError> {
+    enter_slow(phase, unveils)
 }
 
-fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
+fn enter_slow(
+    phase: &'static Phase,
+    unveils: impl FnOnce() -> Vec<Unveil>,
+) -> Result<Enforced, PledgeError> {
     let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
     // A panic while holding the lock leaves the state as it was: take it back.
     let mut state = STATE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let wanted = phase.promises();
-    if let Some(cur) = state.current {
-        let held = cur.promises();
+    if CURRENT.holds(phase) {
+        return Ok(Enforced {
+            promises: phase.promises(),
+            penalty: state.effective.unwrap_or(phase.penalty),
+            installed: false,
+            filters: state.filters,
+            landlock: None,
+        });
+    }
+    landlock::prepare();
+    let wanted = if phase.pledged {
+        phase.promises()
+    } else {
+        state.held.map_or_else(PromiseSet::all, |(held, _)| held)
+    };
+    if let (true, Some((held, cur))) = (phase.pledged, state.held) {
         if let Some(promise) = wanted.minus(held).iter().next() {
             return Err(PledgeError::Widening {
                 phase: phase.describe(),
@@ -132,7 +179,11 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
                 promise,
             });
         }
-        if wanted == held && phase.penalty == cur.penalty {
+        if wanted == held
+            && phase.penalty == cur.penalty
+            && !phase.unveils
+            && !landlock::path_precise(wanted)
+        {
             CURRENT.set(Some(phase));
             state.current = Some(phase);
             let penalty = state.effective.unwrap_or(phase.penalty);
@@ -141,8 +192,44 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
                 penalty,
                 installed: false,
                 filters: state.filters,
+                landlock: None,
             });
         }
+    }
+    let mut landlock_status = None;
+    if phase.unveils || (phase.pledged && landlock::path_precise(wanted)) {
+        if let Some((held, cur)) = state.held {
+            if !held.contains(sandbox_policy::Promise::Unveil) {
+                return Err(landlock::UnveilError::NoUnveilPromise {
+                    current: cur.describe(),
+                }
+                .into());
+            }
+        }
+        let previous = state
+            .landlock
+            .as_ref()
+            .map(|(rules, who)| (rules.as_slice(), who.as_str()));
+        let known = if phase.pledged {
+            Some(wanted)
+        } else {
+            state.held.map(|(held, _)| held)
+        };
+        let (status, applied) = landlock::apply(&unveils(), known, phase.best_effort, previous)?;
+        state.landlock = Some((applied, phase.describe()));
+        landlock_status = Some(status);
+    }
+    if !phase.pledged {
+        CURRENT.set(Some(phase));
+        state.current = Some(phase);
+        let penalty = state.effective.unwrap_or(phase.penalty);
+        return Ok(Enforced {
+            promises: wanted,
+            penalty,
+            installed: false,
+            filters: state.filters,
+            landlock: landlock_status,
+        });
     }
     TABLE.get_or_init(|| sandbox_policy::table(arch));
     if !state.reporter {
@@ -171,6 +258,7 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
         }
     }
     state.current = Some(phase);
+    state.held = Some((wanted, phase));
     state.filters += 1;
     let penalty = match state.effective {
         Some(p) if strictness(p) > strictness(phase.penalty) => p,
@@ -182,6 +270,7 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
         penalty,
         installed: true,
         filters: state.filters,
+        landlock: landlock_status,
     })
 }
 
@@ -189,9 +278,9 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
 /// promises known only at run time (from configuration).
 ///
 /// The same compiler and the same phase rules apply: promises only narrow, and calling it again
-/// with the promises in force installs nothing. The phase is named after the caller's location.
-/// Each distinct call compiles the policy at run time (about a millisecond); the attribute
-/// compiles at build time.
+/// with the promises in force installs nothing. The phase is named after the promises and the
+/// caller's location. Each distinct call compiles the policy at run time (about a millisecond);
+/// the attribute compiles at build time. [`Restrict`] adds unveils and options.
 ///
 /// # Errors
 ///
@@ -207,7 +296,7 @@ fn enter_slow(phase: &'static Phase) -> Result<Enforced, PledgeError> {
 /// ```
 #[track_caller]
 pub fn pledge(promises: &str) -> Result<Enforced, PledgeError> {
-    pledge_with(promises, Penalty::Report)
+    Restrict::new().pledge(promises).apply()
 }
 
 /// [`pledge`] with an explicit penalty for violations.
@@ -217,48 +306,142 @@ pub fn pledge(promises: &str) -> Result<Enforced, PledgeError> {
 /// As [`pledge`].
 #[track_caller]
 pub fn pledge_with(promises: &str, penalty: Penalty) -> Result<Enforced, PledgeError> {
-    let caller = Location::caller();
-    let set = PromiseSet::parse(promises)?;
-    let policy = Policy::new(set, penalty);
-    // Re-entry with the policy in force: nothing to compile.
-    if let Some(cur) = STATE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .current
-    {
-        if cur.promises() == set && cur.penalty == policy.penalty {
-            return Ok(Enforced {
-                promises: set,
-                penalty: policy.penalty,
-                installed: false,
-                filters: 0,
-            });
-        }
-    }
-    let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
-    let program =
-        sandbox_policy::compile(TABLE.get_or_init(|| sandbox_policy::table(arch)), &policy)?;
-    let pid_slots: Vec<u16> = program
-        .pid_slots
-        .iter()
-        .map(|&s| u16::try_from(s).expect("programs are under 4096"))
-        .collect();
-    let phase: &'static Phase = Box::leak(Box::new(Phase {
-        name: Box::leak(format!("sandbox::pledge(\"{promises}\")").into_boxed_str()),
-        file: caller.file(),
-        line: caller.line(),
-        promises: set.bits(),
-        penalty: policy.penalty,
-        program: ArchProgram {
-            insns: Box::leak(program.insns.into_boxed_slice()),
-            pid_slots: Box::leak(pid_slots.into_boxed_slice()),
-        },
-    }));
-    enter_slow(phase)
+    Restrict::new().pledge(promises).penalty(penalty).apply()
 }
 
-/// The promises in force, `None` before the first phase.
+/// A phase built at run time: promises and unveils known only from configuration.
+///
+/// ```no_run
+/// # fn main() -> Result<(), sandbox_runtime::PledgeError> {
+/// let root = std::env::args().nth(1).unwrap_or_else(|| "/var/www".into());
+/// sandbox_runtime::Restrict::new()
+///     .unveil(&root, "r")?
+///     .pledge("stdio rpath inet")
+///     .apply()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default, Clone)]
+#[must_use]
+pub struct Restrict {
+    promises: Option<String>,
+    unveils: Vec<Unveil>,
+    penalty: Penalty,
+    best_effort: bool,
+}
+
+impl Restrict {
+    /// A phase that changes nothing yet.
+    pub fn new() -> Restrict {
+        Restrict::default()
+    }
+
+    /// The promises to keep (`"stdio rpath"`); without it the promises in force stay.
+    pub fn pledge(mut self, promises: &str) -> Restrict {
+        self.promises = Some(promises.to_owned());
+        self
+    }
+
+    /// What a violation does (ignored when the promises include `error`).
+    pub fn penalty(mut self, penalty: Penalty) -> Restrict {
+        self.penalty = penalty;
+        self
+    }
+
+    /// Makes `path` visible with `perms` (`"rwxc"` letters, `""` to hide).
+    ///
+    /// # Errors
+    ///
+    /// [`PledgeError::Perms`] for letters outside `rwxc` or a repeated letter.
+    pub fn unveil<P: AsRef<std::path::Path> + ?Sized>(
+        mut self,
+        path: &P,
+        perms: &str,
+    ) -> Result<Restrict, PledgeError> {
+        landlock::Perms::parse(perms).map_err(PledgeError::Perms)?;
+        self.unveils.push(Unveil::new(path, perms, false));
+        Ok(self)
+    }
+
+    /// Like [`Restrict::unveil`], but a missing path is skipped instead of being an error.
+    ///
+    /// # Errors
+    ///
+    /// As [`Restrict::unveil`].
+    pub fn unveil_optional<P: AsRef<std::path::Path> + ?Sized>(
+        mut self,
+        path: &P,
+        perms: &str,
+    ) -> Result<Restrict, PledgeError> {
+        landlock::Perms::parse(perms).map_err(PledgeError::Perms)?;
+        self.unveils.push(Unveil::new(path, perms, true));
+        Ok(self)
+    }
+
+    /// Runs unveil best-effort: what the kernel cannot enforce is reported once on stderr and
+    /// the phase goes on, instead of failing.
+    pub fn best_effort(mut self) -> Restrict {
+        self.best_effort = true;
+        self
+    }
+
+    /// Enters the phase.
+    ///
+    /// # Errors
+    ///
+    /// See [`PledgeError`].
+    #[track_caller]
+    pub fn apply(self) -> Result<Enforced, PledgeError> {
+        let caller = Location::caller();
+        let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
+        let (set, pledged) = match &self.promises {
+            Some(p) => (PromiseSet::parse(p)?, true),
+            None => (PromiseSet::EMPTY, false),
+        };
+        let policy = Policy::new(set, self.penalty);
+        let program = if pledged {
+            sandbox_policy::compile(TABLE.get_or_init(|| sandbox_policy::table(arch)), &policy)?
+        } else {
+            sandbox_policy::Program {
+                arch,
+                insns: Vec::new(),
+                pid_slots: Vec::new(),
+                ranges: 0,
+            }
+        };
+        let pid_slots: Vec<u16> = program
+            .pid_slots
+            .iter()
+            .map(|&s| u16::try_from(s).expect("programs are under 4096"))
+            .collect();
+        let name = match &self.promises {
+            Some(p) => format!("sandbox::pledge(\"{p}\")"),
+            None => "sandbox::Restrict".to_owned(),
+        };
+        let phase: &'static Phase = Box::leak(Box::new(Phase {
+            name: Box::leak(name.into_boxed_str()),
+            file: caller.file(),
+            line: caller.line(),
+            promises: set.bits(),
+            penalty: policy.penalty,
+            program: ArchProgram {
+                insns: Box::leak(program.insns.into_boxed_slice()),
+                pid_slots: Box::leak(pid_slots.into_boxed_slice()),
+            },
+            pledged,
+            unveils: !self.unveils.is_empty(),
+            best_effort: self.best_effort,
+        }));
+        let unveils = self.unveils;
+        enter_slow(phase, move || unveils)
+    }
+}
+
+/// The promises in force, `None` before the first pledged phase.
 #[must_use]
 pub fn current() -> Option<PromiseSet> {
-    CURRENT.get().map(Phase::promises)
+    STATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .held
+        .map(|(p, _)| p)
 }

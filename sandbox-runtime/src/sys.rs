@@ -7,6 +7,7 @@
 //! one syscall and touch no lock or allocator, so the SIGSYS handler may call them.
 
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use sandbox_policy::bpf::Insn;
 
@@ -244,4 +245,240 @@ impl<T: 'static> StaticCell<T> {
         // SAFETY: as in `get`: every stored pointer came from a `&'static T`.
         unsafe { old.as_ref() }
     }
+}
+
+// ---- Landlock (landlock(7)) ---------------------------------------------------------------------
+
+/// `struct landlock_ruleset_attr` (ABI 6 layout; older kernels accept it with zero tails).
+#[repr(C)]
+pub(crate) struct RulesetAttr {
+    pub(crate) handled_access_fs: u64,
+    pub(crate) handled_access_net: u64,
+    pub(crate) scoped: u64,
+}
+
+/// `struct landlock_path_beneath_attr` (packed in the uapi header).
+#[repr(C, packed)]
+struct PathBeneath {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
+const LANDLOCK_RULE_PATH_BENEATH: u32 = 1;
+
+/// The Landlock ABI version, or the error (ENOSYS: not built in; EOPNOTSUPP: disabled).
+pub(crate) fn landlock_abi() -> io::Result<u32> {
+    // SAFETY: a NULL attribute with size 0 and the VERSION flag only queries the ABI.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<RulesetAttr>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(u32::try_from(r).unwrap_or(0))
+    }
+}
+
+/// `landlock_create_ruleset(attr)`.
+pub(crate) fn landlock_create_ruleset(attr: &RulesetAttr) -> io::Result<OwnedFd> {
+    // SAFETY: `attr` is a valid ruleset_attr of the size passed; the kernel copies it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::from_ref(attr),
+            std::mem::size_of::<RulesetAttr>(),
+            0u32,
+        )
+    };
+    owned_fd(r)
+}
+
+/// `landlock_add_rule(ruleset, PATH_BENEATH, {access, parent})`.
+pub(crate) fn landlock_add_path(
+    ruleset: BorrowedFd<'_>,
+    parent: BorrowedFd<'_>,
+    access: u64,
+) -> io::Result<()> {
+    let attr = PathBeneath {
+        allowed_access: access,
+        parent_fd: parent.as_raw_fd(),
+    };
+    // SAFETY: `attr` lives across the call; both fds are open for its duration.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_add_rule,
+            ruleset.as_raw_fd(),
+            LANDLOCK_RULE_PATH_BENEATH,
+            &raw const attr,
+            0u32,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `landlock_restrict_self(ruleset, flags)`. Signal-safe (the broadcast handler calls it).
+pub(crate) fn landlock_restrict_self(ruleset: i32, flags: u32) -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    let r = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset, flags) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `prctl(PR_SET_NO_NEW_PRIVS)` returning the raw result. Signal-safe.
+pub(crate) fn set_no_new_privs_raw() -> bool {
+    // SAFETY: integer arguments only.
+    unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 }
+}
+
+fn owned_fd(r: libc::c_long) -> io::Result<OwnedFd> {
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fd = i32::try_from(r).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+    // SAFETY: the kernel just returned this descriptor to us and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `openat(dir, path, O_PATH | O_CLOEXEC | extra)`: a handle for Landlock rules and identity
+/// checks. Landlock does not restrict O_PATH opens; the seccomp table grants them to `unveil`.
+pub(crate) fn open_path(
+    dir: Option<BorrowedFd<'_>>,
+    path: &std::path::Path,
+    extra: i32,
+) -> io::Result<OwnedFd> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let dirfd = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
+    // SAFETY: `c` is a NUL-terminated string that outlives the call.
+    let r = unsafe { libc::openat(dirfd, c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC | extra) };
+    owned_fd(libc::c_long::from(r))
+}
+
+/// Device, inode and whether it is a directory, by `fstat` on a handle.
+pub(crate) fn identity(fd: BorrowedFd<'_>) -> io::Result<(u64, u64, bool)> {
+    // SAFETY: `st` is written by the kernel before it is read.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid fd and a pointer to a local stat buffer.
+    let r = unsafe { libc::fstat(fd.as_raw_fd(), &raw mut st) };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((
+        st.st_dev,
+        st.st_ino,
+        st.st_mode & libc::S_IFMT == libc::S_IFDIR,
+    ))
+}
+
+/// Opens `/proc/self/task` for listing threads later (kept for the process's lifetime).
+pub(crate) fn open_task_dir() -> io::Result<OwnedFd> {
+    // SAFETY: a literal NUL-terminated path.
+    let r = unsafe {
+        libc::open(
+            c"/proc/self/task".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    owned_fd(libc::c_long::from(r))
+}
+
+/// The thread ids in `/proc/self/task`, read through the kept descriptor.
+pub(crate) fn list_threads(task_dir: BorrowedFd<'_>) -> io::Result<Vec<i32>> {
+    // SAFETY: rewinding a directory descriptor we own.
+    if unsafe { libc::lseek(task_dir.as_raw_fd(), 0, libc::SEEK_SET) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut tids = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    loop {
+        // SAFETY: the kernel writes at most `buf.len()` bytes of dirent64 records into `buf`.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                task_dir.as_raw_fd(),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+        if n == 0 {
+            return Ok(tids);
+        }
+        let mut off = 0;
+        while off + 19 <= n {
+            // dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name[]
+            let reclen = usize::from(u16::from_ne_bytes([buf[off + 16], buf[off + 17]]));
+            let name = &buf[off + 19..off + reclen];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if let Some(tid) = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()) {
+                tids.push(tid);
+            }
+            if reclen == 0 {
+                break;
+            }
+            off += reclen;
+        }
+    }
+}
+
+/// `tgkill(getpid(), tid, sig)`.
+pub(crate) fn signal_thread(tid: i32, sig: i32) -> io::Result<()> {
+    // SAFETY: integer arguments only.
+    let r = unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, sig) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `gettid()`. Signal-safe.
+pub(crate) fn gettid() -> i32 {
+    // SAFETY: no arguments.
+    unsafe { libc::gettid() }
+}
+
+/// Installs a plain handler for `sig` (restarting interrupted calls), unless the program already
+/// handles that signal. Returns whether it was free.
+pub(crate) fn claim_signal(sig: i32, handler: extern "C" fn(libc::c_int)) -> io::Result<bool> {
+    // SAFETY: `old` is written by the kernel before it is read; `act` is fully initialised.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(sig, std::ptr::null(), &raw mut old) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if old.sa_sigaction == handler as usize {
+            return Ok(true);
+        }
+        if old.sa_sigaction != libc::SIG_DFL {
+            return Ok(false);
+        }
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = handler as usize;
+        act.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&raw mut act.sa_mask);
+        if libc::sigaction(sig, &raw const act, std::ptr::null_mut()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(true)
+}
+
+/// `nanosleep` for a short wait.
+pub(crate) fn nap() {
+    std::thread::sleep(std::time::Duration::from_micros(200));
 }

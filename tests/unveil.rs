@@ -1,0 +1,825 @@
+//! `#[unveil]` with Landlock, end to end, in child processes. Each denied case checks the errno
+//! and that the effect did not happen (the secret was not read, the file was not created).
+//!
+//! Landlock answers EACCES where OpenBSD answers ENOENT for an uncovered path.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{Run, SIGABRT, Scenario};
+
+const SECRET: &str = "the-outside-secret";
+const INSIDE: &str = "inside-content";
+
+/// The scratch tree of a scenario: `base/dir/{file, sub/inner, link -> ../outside/secret}` and
+/// `base/outside/secret`. Built by the child before its phase, removed by the parent.
+fn base_for(name: &str, parent: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("sandbox-unveil-{name}-{parent}"))
+}
+fn base(name: &str) -> PathBuf {
+    let b = base_for(name, std::os::unix::process::parent_id());
+    let _ = fs::remove_dir_all(&b);
+    fs::create_dir_all(b.join("dir/sub")).unwrap();
+    fs::create_dir_all(b.join("outside")).unwrap();
+    fs::write(b.join("dir/file"), INSIDE).unwrap();
+    fs::write(b.join("dir/sub/inner"), INSIDE).unwrap();
+    fs::write(b.join("outside/secret"), SECRET).unwrap();
+    std::os::unix::fs::symlink("../outside/secret", b.join("dir/link")).unwrap();
+    b
+}
+fn parent_base(name: &str) -> PathBuf {
+    base_for(name, std::process::id())
+}
+
+fn errno<T>(r: std::io::Result<T>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(e) => match e.raw_os_error() {
+            Some(libc::EACCES) => "EACCES".into(),
+            Some(libc::ENOENT) => "ENOENT".into(),
+            Some(libc::EXDEV) => "EXDEV".into(),
+            Some(libc::EPERM) => "EPERM".into(),
+            Some(n) => format!("errno {n}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+fn say(what: &str, result: String) {
+    println!("{what}: {result}");
+    std::io::stdout().flush().unwrap();
+}
+
+fn read(p: &Path) -> std::io::Result<String> {
+    fs::read_to_string(p)
+}
+
+// ---- phases ------------------------------------------------------------------------------
+
+#[sandbox::pledge("stdio rpath wpath cpath unveil")]
+#[sandbox::unveil(dir, "r")]
+fn only_r(dir: &Path) {}
+
+#[sandbox::unveil(dir, "rw")]
+#[sandbox::pledge("stdio rpath wpath cpath")]
+fn only_rw(dir: &Path) {}
+
+#[sandbox::pledge("stdio rpath wpath cpath")]
+#[sandbox::unveil(dir, "rwc")]
+fn only_rwc(dir: &Path) {}
+
+#[sandbox::pledge("stdio rpath wpath cpath")]
+#[sandbox::unveil(file, "r")]
+fn file_rule(file: &Path) {}
+
+#[sandbox::pledge("stdio rpath wpath cpath")]
+#[sandbox::unveil(dir, "rwc")]
+#[sandbox::unveil(sub, "r")]
+fn nested(dir: &Path, sub: &Path) {}
+
+#[sandbox::pledge("stdio rpath wpath cpath")]
+#[sandbox::unveil(dir, "rwc", best_effort)]
+#[sandbox::unveil(sub, "r")]
+fn nested_best_effort(dir: &Path, sub: &Path) {}
+
+#[sandbox::pledge("stdio rpath proc exec prot_exec")]
+#[sandbox::unveil("/usr", "rx")]
+#[sandbox::unveil("/etc/ld.so.cache", "r")]
+fn exec_allowed() {}
+
+#[sandbox::pledge("stdio rpath proc exec prot_exec")]
+#[sandbox::unveil("/usr", "r")]
+#[sandbox::unveil("/etc/ld.so.cache", "r")]
+fn exec_not_allowed() {}
+
+#[sandbox::pledge("stdio rpath")]
+#[sandbox::unveil(missing, "r")]
+fn missing_path(missing: &Path) {}
+
+#[sandbox::pledge("stdio rpath")]
+#[sandbox::unveil(missing, "r", optional)]
+#[sandbox::unveil(dir, "r")]
+fn missing_optional(missing: &Path, dir: &Path) {}
+
+#[sandbox::pledge("stdio rpath wpath cpath unveil")]
+#[sandbox::unveil(dir, "rw")]
+fn first_stage(dir: &Path) {}
+
+#[sandbox::unveil(sub, "r")]
+fn narrower_stage(sub: &Path) {}
+
+#[sandbox::unveil(outside, "r")]
+fn wider_stage(outside: &Path) {}
+
+#[sandbox::unveil(dir, "rwc")]
+fn wider_perms_stage(dir: &Path) {}
+
+#[sandbox::pledge("stdio rpath")]
+fn no_unveil_promise() {}
+
+#[sandbox::pledge("stdio dns")]
+fn dns_only() {}
+
+#[sandbox::pledge("stdio tmppath")]
+fn tmppath_only() {}
+
+#[sandbox::pledge("stdio rpath wpath cpath")]
+#[sandbox::unveil("dir", "r")]
+fn relative() {}
+
+// ---- scenarios ---------------------------------------------------------------------------
+
+fn r_perm() {
+    let b = base("r");
+    only_r(&b.join("dir"));
+    say("read inside", errno(read(&b.join("dir/file"))));
+    say(
+        "read_dir inside",
+        errno(fs::read_dir(b.join("dir")).map(|d| d.count())),
+    );
+    say("read outside", errno(read(&b.join("outside/secret"))));
+    say(
+        "write inside",
+        errno(fs::OpenOptions::new().write(true).open(b.join("dir/file"))),
+    );
+    say("create inside", errno(fs::File::create(b.join("dir/new"))));
+    say(
+        "unlink inside",
+        errno(fs::remove_file(b.join("dir/sub/inner"))),
+    );
+    say("symlink to outside", errno(read(&b.join("dir/link"))));
+    println!("{}", read(&b.join("dir/file")).unwrap_or_default());
+}
+
+fn rw_perm() {
+    let b = base("rw");
+    only_rw(&b.join("dir"));
+    say(
+        "write inside",
+        errno(fs::write(b.join("dir/file"), "rewritten")),
+    );
+    say(
+        "truncate inside",
+        errno(
+            fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(b.join("dir/sub/inner")),
+        ),
+    );
+    say("create inside", errno(fs::File::create(b.join("dir/new"))));
+    say(
+        "write outside",
+        errno(fs::write(b.join("outside/secret"), "overwritten")),
+    );
+}
+
+fn rwc_perm() {
+    let b = base("rwc");
+    only_rwc(&b.join("dir"));
+    say("create inside", errno(fs::write(b.join("dir/new"), "x")));
+    say("mkdir inside", errno(fs::create_dir(b.join("dir/newdir"))));
+    say("unlink inside", errno(fs::remove_file(b.join("dir/new"))));
+    say("rmdir inside", errno(fs::remove_dir(b.join("dir/newdir"))));
+    say(
+        "rename out",
+        errno(fs::rename(b.join("dir/file"), b.join("outside/moved"))),
+    );
+    say(
+        "link out",
+        errno(fs::hard_link(b.join("dir/file"), b.join("outside/linked"))),
+    );
+    say(
+        "unlink outside",
+        errno(fs::remove_file(b.join("outside/secret"))),
+    );
+    say(
+        "create outside",
+        errno(fs::write(b.join("outside/new"), "x")),
+    );
+}
+
+fn chdir_dotdot() {
+    let b = base("chdir");
+    only_r(&b.join("dir"));
+    say(
+        "chdir inside",
+        errno(std::env::set_current_dir(b.join("dir"))),
+    );
+    say(
+        "read ../outside",
+        errno(read(Path::new("../outside/secret"))),
+    );
+    say("read ./file", errno(read(Path::new("file"))));
+}
+
+fn fds_from_before() {
+    let b = base("fds");
+    let outside_dir = fs::File::open(b.join("outside")).unwrap();
+    let secret = fs::File::open(b.join("outside/secret")).unwrap();
+    let listed_before = fs::read_dir(b.join("outside")).unwrap();
+    only_r(&b.join("dir"));
+    // A descriptor opened before the phase keeps working: Landlock checks at open time.
+    say(
+        "listing a directory opened before",
+        format!("{} entries", listed_before.count()),
+    );
+    let mut s = String::new();
+    say(
+        "reading a file opened before",
+        errno(std::io::Read::read_to_string(&mut &secret, &mut s)),
+    );
+    // ... but nothing new opens through it, nor through /proc/self/fd.
+    use std::os::fd::AsRawFd;
+    let via_dirfd = {
+        let c = std::ffi::CString::new("secret").unwrap();
+        // SAFETY: openat with a valid directory fd and a NUL-terminated name.
+        let fd = unsafe {
+            libc::openat(
+                outside_dir.as_raw_fd(),
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC,
+            )
+        };
+        if fd >= 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    };
+    say("openat(dir fd from before)", errno(via_dirfd));
+    say(
+        "reopen via /proc/self/fd",
+        errno(read(Path::new(&format!(
+            "/proc/self/fd/{}",
+            secret.as_raw_fd()
+        )))),
+    );
+}
+
+fn access_is_not_restricted() {
+    let b = base("access");
+    only_r(&b.join("dir"));
+    // Landlock does not restrict access(2) or stat(2): a hidden path's existence and mode stay
+    // visible (documented), while opening it fails.
+    for (name, mode) in [
+        ("F_OK", libc::F_OK),
+        ("R_OK", libc::R_OK),
+        ("W_OK", libc::W_OK),
+        ("X_OK", libc::X_OK),
+    ] {
+        let c = std::ffi::CString::new(
+            b.join("outside/secret")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        // SAFETY: access with a NUL-terminated path.
+        let r = unsafe { libc::access(c.as_ptr(), mode) };
+        say(
+            &format!("access {name} outside"),
+            if r == 0 {
+                "ok".into()
+            } else {
+                errno::<()>(Err(std::io::Error::last_os_error()))
+            },
+        );
+    }
+    say(
+        "stat outside",
+        errno(fs::metadata(b.join("outside/secret"))),
+    );
+    say("open outside", errno(read(&b.join("outside/secret"))));
+}
+
+fn exec_with_x() {
+    exec_allowed();
+    say(
+        "exec /usr/bin/true",
+        exit_of(std::process::Command::new("/usr/bin/true").status()),
+    );
+}
+
+fn exit_of(s: std::io::Result<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match s {
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit {c}"),
+            (_, sig) => format!("signal {sig:?}"),
+        },
+        Err(e) => errno::<()>(Err(e)),
+    }
+}
+
+fn exec_without_x() {
+    exec_not_allowed();
+    say(
+        "exec /usr/bin/true",
+        exit_of(std::process::Command::new("/usr/bin/true").status()),
+    );
+}
+
+fn file_level_rule() {
+    let b = base("file");
+    file_rule(&b.join("dir/file"));
+    say("read the file", errno(read(&b.join("dir/file"))));
+    say("read a sibling", errno(read(&b.join("dir/sub/inner"))));
+    say("list the directory", errno(fs::read_dir(b.join("dir"))));
+    say("write the file", errno(fs::write(b.join("dir/file"), "x")));
+}
+
+fn most_specific_inside_wider() {
+    let b = base("nested");
+    nested(&b.join("dir"), &b.join("dir/sub"));
+    println!("not reached");
+}
+
+fn most_specific_best_effort() {
+    let b = base("nested-be");
+    nested_best_effort(&b.join("dir"), &b.join("dir/sub"));
+    say(
+        "write inside the narrower rule",
+        errno(fs::write(b.join("dir/sub/inner"), "x")),
+    );
+    say("read outside", errno(read(&b.join("outside/secret"))));
+}
+
+fn thread_before_and_after() {
+    let b = base("threads");
+    let secret = b.join("outside/secret");
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let s2 = secret.clone();
+    let before = std::thread::spawn(move || {
+        go_rx.recv().unwrap();
+        say("thread started before", errno(read(&s2)));
+    });
+    only_r(&b.join("dir"));
+    go_tx.send(()).unwrap();
+    before.join().unwrap();
+    let after = std::thread::spawn(move || say("thread started after", errno(read(&secret))));
+    after.join().unwrap();
+}
+
+fn no_landlock_fails_closed() {
+    let b = base("nolandlock");
+    sandbox::__private::simulate_abi(0);
+    only_r(&b.join("dir"));
+    println!("not reached");
+}
+
+fn no_landlock_best_effort() {
+    let b = base("nolandlock-be");
+    sandbox::__private::simulate_abi(0);
+    nested_best_effort(&b.join("dir"), &b.join("dir/sub"));
+    say("read outside", errno(read(&b.join("outside/secret"))));
+}
+
+fn old_abi_cannot_restrict_truncate() {
+    let b = base("abi2");
+    sandbox::__private::simulate_abi(2);
+    only_r(&b.join("dir"));
+    println!("not reached");
+}
+
+fn old_abi_restricts_what_it_can() {
+    let b = base("abi1");
+    sandbox::__private::simulate_abi(1);
+    let r = sandbox::Restrict::new()
+        .unveil(&b.join("dir"), "r")
+        .unwrap()
+        .pledge("stdio rpath")
+        .apply()
+        .unwrap();
+    let ll = r.landlock.unwrap();
+    say("abi", format!("{} handled {:#x}", ll.abi, ll.handled_fs));
+    say("read outside", errno(read(&b.join("outside/secret"))));
+}
+
+fn missing_path_is_an_error() {
+    let b = base("missing");
+    missing_path(&b.join("nope"));
+    println!("not reached");
+}
+
+fn missing_path_optional() {
+    let b = base("missing-opt");
+    missing_optional(&b.join("nope"), &b.join("dir"));
+    say("read inside", errno(read(&b.join("dir/file"))));
+}
+
+fn narrowing_then_widening() {
+    let b = base("stages");
+    first_stage(&b.join("dir"));
+    narrower_stage(&b.join("dir/sub"));
+    say(
+        "read in the narrower stage",
+        errno(read(&b.join("dir/sub/inner"))),
+    );
+    say(
+        "read a sibling dropped by it",
+        errno(read(&b.join("dir/file"))),
+    );
+    wider_stage(&b.join("outside"));
+    println!("not reached");
+}
+
+fn widening_permissions() {
+    let b = base("stages-perms");
+    first_stage(&b.join("dir"));
+    wider_perms_stage(&b.join("dir"));
+    println!("not reached");
+}
+
+fn unveil_after_dropping_the_promise() {
+    let b = base("nopromise");
+    no_unveil_promise();
+    narrower_stage(&b.join("dir"));
+    println!("not reached");
+}
+
+fn dns_is_path_precise() {
+    dns_only();
+    let addrs = std::net::ToSocketAddrs::to_socket_addrs(&("localhost", 80)).map(|a| a.count());
+    say("resolve localhost", errno(addrs));
+    say("read /etc/passwd", errno(read(Path::new("/etc/passwd"))));
+}
+
+fn tmppath_is_path_precise() {
+    let p = std::env::temp_dir().join(format!(
+        "sandbox-tmppath-{}",
+        std::os::unix::process::parent_id()
+    ));
+    let outside = PathBuf::from(format!(
+        "/var/tmp/sandbox-tmppath-{}",
+        std::os::unix::process::parent_id()
+    ));
+    tmppath_only();
+    say("create in /tmp", errno(fs::write(&p, "x")));
+    say("unlink in /tmp", errno(fs::remove_file(&p)));
+    say("create in /var/tmp", errno(fs::write(&outside, "x")));
+}
+
+fn relative_paths() {
+    let b = base("relative");
+    std::env::set_current_dir(&b).unwrap();
+    relative();
+    say("read inside", errno(read(Path::new("dir/file"))));
+    say("read outside", errno(read(Path::new("outside/secret"))));
+}
+
+fn layers_run_out() {
+    let b = base("layers");
+    let dir = b.join("dir");
+    for i in 1..=20 {
+        let r = sandbox::Restrict::new().unveil(&dir, "r").unwrap().apply();
+        match r {
+            Ok(_) => {}
+            Err(e) => {
+                say(&format!("phase {i}"), e.to_string());
+                break;
+            }
+        }
+    }
+    say("read inside after", errno(read(&b.join("dir/file"))));
+    say("read outside after", errno(read(&b.join("outside/secret"))));
+}
+
+fn main() {
+    let tree_kept = |name: &str| {
+        let b = parent_base(name);
+        assert_eq!(
+            fs::read_to_string(b.join("outside/secret")).unwrap(),
+            SECRET,
+            "outside was changed"
+        );
+        let _ = fs::remove_dir_all(&b);
+    };
+    let _ = tree_kept;
+    common::main(&[
+        Scenario {
+            name: "r_perm",
+            child: r_perm,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("read inside: ok")
+                    .stdout_has("read_dir inside: ok")
+                    .stdout_has("read outside: EACCES")
+                    .stdout_has("write inside: EACCES")
+                    .stdout_has("create inside: EACCES")
+                    .stdout_has("unlink inside: EACCES")
+                    .stdout_has("symlink to outside: EACCES")
+                    .stdout_has(INSIDE)
+                    .stdout_lacks(SECRET);
+                let b = parent_base("r");
+                assert!(!b.join("dir/new").exists() && b.join("dir/sub/inner").exists());
+                cleanup("r");
+            },
+        },
+        Scenario {
+            name: "rw_perm",
+            child: rw_perm,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("write inside: ok")
+                    .stdout_has("truncate inside: ok")
+                    .stdout_has("create inside: EACCES")
+                    .stdout_has("write outside: EACCES");
+                let b = parent_base("rw");
+                assert_eq!(
+                    fs::read_to_string(b.join("outside/secret")).unwrap(),
+                    SECRET
+                );
+                assert!(!b.join("dir/new").exists());
+                cleanup("rw");
+            },
+        },
+        Scenario {
+            name: "rwc_perm",
+            child: rwc_perm,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("create inside: ok")
+                    .stdout_has("mkdir inside: ok")
+                    .stdout_has("unlink inside: ok")
+                    .stdout_has("rmdir inside: ok")
+                    .stdout_has("rename out: EACCES")
+                    .stdout_has("link out: EACCES")
+                    .stdout_has("unlink outside: EACCES")
+                    .stdout_has("create outside: EACCES");
+                let b = parent_base("rwc");
+                assert!(
+                    b.join("dir/file").exists()
+                        && !b.join("outside/moved").exists()
+                        && !b.join("outside/linked").exists()
+                );
+                assert!(b.join("outside/secret").exists() && !b.join("outside/new").exists());
+                cleanup("rwc");
+            },
+        },
+        Scenario {
+            name: "chdir_dotdot",
+            child: chdir_dotdot,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("chdir inside: ok")
+                    .stdout_has("read ../outside: EACCES")
+                    .stdout_has("read ./file: ok")
+                    .stdout_lacks(SECRET);
+                cleanup("chdir");
+            },
+        },
+        Scenario {
+            name: "fds_from_before",
+            child: fds_from_before,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("listing a directory opened before: 1 entries")
+                    .stdout_has("reading a file opened before: ok")
+                    .stdout_has("openat(dir fd from before): EACCES")
+                    .stdout_has("reopen via /proc/self/fd: EACCES");
+                cleanup("fds");
+            },
+        },
+        Scenario {
+            name: "access_is_not_restricted",
+            child: access_is_not_restricted,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("access F_OK outside: ok")
+                    .stdout_has("access R_OK outside: ok")
+                    .stdout_has("access W_OK outside: ok")
+                    .stdout_has("access X_OK outside: EACCES")
+                    .stdout_has("stat outside: ok")
+                    .stdout_has("open outside: EACCES");
+                cleanup("access");
+            },
+        },
+        Scenario {
+            name: "exec_with_x",
+            child: exec_with_x,
+            check: |r| {
+                r.exited(0).stdout_has("exec /usr/bin/true: exit 0");
+            },
+        },
+        Scenario {
+            name: "exec_without_x",
+            child: exec_without_x,
+            check: |r| {
+                r.exited(0).stdout_has("exec /usr/bin/true: EACCES");
+            },
+        },
+        Scenario {
+            name: "file_level_rule",
+            child: file_level_rule,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("read the file: ok")
+                    .stdout_has("read a sibling: EACCES")
+                    .stdout_has("list the directory: EACCES")
+                    .stdout_has("write the file: EACCES");
+                assert_eq!(
+                    fs::read_to_string(parent_base("file").join("dir/file")).unwrap(),
+                    INSIDE
+                );
+                cleanup("file");
+            },
+        },
+        Scenario {
+            name: "most_specific_inside_wider",
+            child: most_specific_inside_wider,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("not reached")
+                    .stderr_has("cannot be enforced")
+                    .stderr_has("Landlock cannot take rights away beneath a rule");
+                cleanup("nested");
+            },
+        },
+        Scenario {
+            name: "most_specific_best_effort",
+            child: most_specific_best_effort,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("write inside the narrower rule: ok")
+                    .stdout_has("read outside: EACCES");
+                assert_eq!(
+                    r.stderr
+                        .matches("sandbox: unveil runs best-effort; not enforced:")
+                        .count(),
+                    1,
+                    "{}",
+                    r.dump()
+                );
+                cleanup("nested-be");
+            },
+        },
+        Scenario {
+            name: "thread_before_and_after",
+            child: thread_before_and_after,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("thread started before: EACCES")
+                    .stdout_has("thread started after: EACCES")
+                    .stdout_lacks(SECRET);
+                cleanup("threads");
+            },
+        },
+        Scenario {
+            name: "no_landlock_fails_closed",
+            child: no_landlock_fails_closed,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("not reached")
+                    .stderr_has("has no Landlock");
+                cleanup("nolandlock");
+            },
+        },
+        Scenario {
+            name: "no_landlock_best_effort",
+            child: no_landlock_best_effort,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("read outside: ok")
+                    .stderr_has("not enforced: Landlock is not available");
+                assert_eq!(
+                    r.stderr.matches("sandbox: unveil runs best-effort").count(),
+                    1,
+                    "{}",
+                    r.dump()
+                );
+                cleanup("nolandlock-be");
+            },
+        },
+        Scenario {
+            name: "old_abi_cannot_restrict_truncate",
+            child: old_abi_cannot_restrict_truncate,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("not reached")
+                    .stderr_has("cannot restrict truncate(2)");
+                cleanup("abi2");
+            },
+        },
+        Scenario {
+            name: "old_abi_restricts_what_it_can",
+            child: old_abi_restricts_what_it_can,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("abi: 1 handled 0x1fff")
+                    .stdout_has("read outside: EACCES");
+                cleanup("abi1");
+            },
+        },
+        Scenario {
+            name: "missing_path_is_an_error",
+            child: missing_path_is_an_error,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("not reached")
+                    .stderr_has("/nope does not exist");
+                cleanup("missing");
+            },
+        },
+        Scenario {
+            name: "missing_path_optional",
+            child: missing_path_optional,
+            check: |r| {
+                r.exited(0).stdout_has("read inside: ok");
+                cleanup("missing-opt");
+            },
+        },
+        Scenario {
+            name: "narrowing_then_widening",
+            child: narrowing_then_widening,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_has("read in the narrower stage: ok")
+                    .stdout_has("read a sibling dropped by it: EACCES")
+                    .stdout_lacks("not reached")
+                    .stderr_has("is wider than what phase `unveil::narrower_stage");
+                cleanup("stages");
+            },
+        },
+        Scenario {
+            name: "widening_permissions",
+            child: widening_permissions,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("not reached")
+                    .stderr_has("\"rwc\" is wider than what phase `unveil::first_stage");
+                cleanup("stages-perms");
+            },
+        },
+        Scenario {
+            name: "unveil_after_dropping_the_promise",
+            child: unveil_after_dropping_the_promise,
+            check: |r| {
+                r.signalled(SIGABRT)
+                    .stdout_lacks("not reached")
+                    .stderr_has("dropped the `unveil` promise");
+                cleanup("nopromise");
+            },
+        },
+        Scenario {
+            name: "dns_is_path_precise",
+            child: dns_is_path_precise,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("resolve localhost: ok")
+                    .stdout_has("read /etc/passwd: EACCES")
+                    .stdout_lacks("root:");
+            },
+        },
+        Scenario {
+            name: "tmppath_is_path_precise",
+            child: tmppath_is_path_precise,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("create in /tmp: ok")
+                    .stdout_has("unlink in /tmp: ok")
+                    .stdout_has("create in /var/tmp: EACCES");
+                assert!(
+                    !Path::new(&format!("/var/tmp/sandbox-tmppath-{}", std::process::id()))
+                        .exists()
+                );
+            },
+        },
+        Scenario {
+            name: "relative_paths",
+            child: relative_paths,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("read inside: ok")
+                    .stdout_has("read outside: EACCES");
+                cleanup("relative");
+            },
+        },
+        Scenario {
+            name: "layers_run_out",
+            child: layers_run_out,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("phase 17: unveil: too many phases with unveil")
+                    .stdout_has("read inside after: ok")
+                    .stdout_has("read outside after: EACCES");
+                cleanup("layers");
+            },
+        },
+    ]);
+}
+
+fn cleanup(name: &str) {
+    let b = parent_base(name);
+    if let Ok(s) = fs::read_to_string(b.join("outside/secret")) {
+        assert_eq!(s, SECRET, "the outside file was changed");
+    }
+    let _ = fs::set_permissions(&b, fs::Permissions::from_mode(0o755));
+    let _ = fs::remove_dir_all(&b);
+}
+
+#[allow(dead_code)]
+fn _unused(_: &Run) {}
