@@ -11,8 +11,8 @@
 
 pub use sandbox_macros::{pledge, unveil};
 pub use sandbox_runtime::{
-    Enforced, LandlockStatus, Penalty, Perms, PledgeError, Promise, PromiseSet, Restrict, Unveil,
-    UnveilError, broadcast_signal, current, pledge_with,
+    CommandExt, Enforced, LandlockStatus, Penalty, Perms, PledgeError, Promise, PromiseSet,
+    Restrict, Unveil, UnveilError, broadcast_signal, current, pledge_with,
 };
 
 /// Restricts the process to `promises` from now on; the run-time form of `#[pledge]`.

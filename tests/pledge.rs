@@ -44,6 +44,9 @@ fn stdio_proc() {}
 #[sandbox::pledge("stdio rpath wpath")]
 fn no_cpath() {}
 
+#[sandbox::pledge("stdio rpath wpath cpath proc exec prot_exec")]
+fn spawner() {}
+
 // ---- scenarios ------------------------------------------------------------------------------
 
 fn println_under_stdio() {
@@ -245,6 +248,49 @@ fn sigsys_blocked_still_dies() {
     }
     let f = std::fs::File::open("/etc/hostname");
     println!("opened: {}", f.is_ok());
+}
+
+fn exec_promises_narrow() {
+    use sandbox::CommandExt;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Command;
+    spawner();
+    let out = Command::new("/usr/bin/cat")
+        .arg("/proc/self/comm")
+        .pledge_exec("stdio rpath prot_exec")
+        .unwrap()
+        .output()
+        .unwrap();
+    println!(
+        "cat under execpromises: {} {:?}",
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+    let narrowed = child_scratch("exec-narrowed");
+    let st = Command::new("/usr/bin/tee")
+        .arg(&narrowed)
+        .stdin(std::process::Stdio::null())
+        .pledge_exec("stdio rpath prot_exec")
+        .unwrap()
+        .status()
+        .unwrap();
+    println!(
+        "tee under execpromises: code {:?} signal {:?}",
+        st.code(),
+        st.signal()
+    );
+    let plain = child_scratch("exec-plain");
+    let st = Command::new("/usr/bin/tee")
+        .arg(&plain)
+        .stdin(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    println!("tee under the parent's promises: {}", st.success());
+    let err = Command::new("/usr/bin/true")
+        .pledge_exec("stdio inet")
+        .err()
+        .unwrap();
+    println!("wider execpromises: {err}");
 }
 
 // ---- the parent's checks --------------------------------------------------------------------
@@ -451,6 +497,23 @@ fn main() {
                     "{}",
                     r.dump()
                 );
+            },
+        },
+        Scenario {
+            name: "exec_promises_narrow",
+            child: exec_promises_narrow,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("cat under execpromises: true \"cat\"")
+                    .stdout_has("tee under execpromises: code None signal Some(31)")
+                    .stdout_has("tee under the parent's promises: true")
+                    .stdout_has("wider execpromises: phase `execpromises \"stdio inet\"` asks for promise `inet`");
+                assert!(
+                    !parent_scratch("exec-narrowed").exists(),
+                    "the narrowed program created its file"
+                );
+                assert!(parent_scratch("exec-plain").exists());
+                let _ = std::fs::remove_file(parent_scratch("exec-plain"));
             },
         },
         Scenario {

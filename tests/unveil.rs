@@ -124,6 +124,14 @@ fn no_unveil_promise() {}
 #[sandbox::pledge("stdio dns")]
 fn dns_only() {}
 
+#[sandbox::pledge("stdio getpw")]
+fn getpw_only() {}
+
+#[sandbox::pledge("stdio rpath")]
+#[sandbox::unveil(dir, "r")]
+#[sandbox::unveil(outside, "")]
+fn hide(dir: &Path, outside: &Path) {}
+
 #[sandbox::pledge("stdio tmppath")]
 fn tmppath_only() {}
 
@@ -446,6 +454,78 @@ fn dns_is_path_precise() {
     let addrs = std::net::ToSocketAddrs::to_socket_addrs(&("localhost", 80)).map(|a| a.count());
     say("resolve localhost", errno(addrs));
     say("read /etc/passwd", errno(read(Path::new("/etc/passwd"))));
+}
+
+fn getpw_is_path_precise() {
+    getpw_only();
+    // SAFETY: getpwnam with a NUL-terminated name; the result is read before any other call.
+    let uid = unsafe {
+        let pw = libc::getpwnam(c"root".as_ptr());
+        if pw.is_null() {
+            -1
+        } else {
+            i64::from((*pw).pw_uid)
+        }
+    };
+    say("getpwnam(root)", format!("uid {uid}"));
+    say(
+        "read /etc/hostname",
+        errno(read(Path::new("/etc/hostname"))),
+    );
+}
+
+fn hide_with_empty() {
+    let b = base("hide");
+    hide(&b.join("dir"), &b.join("outside"));
+    say("read inside", errno(read(&b.join("dir/file"))));
+    say("read hidden", errno(read(&b.join("outside/secret"))));
+    say("list hidden", errno(fs::read_dir(b.join("outside"))));
+}
+
+fn openat_inside() {
+    use std::os::fd::AsRawFd;
+    let b = base("openat");
+    only_r(&b.join("dir"));
+    let dir = fs::File::open(b.join("dir")).unwrap();
+    let at = |name: &str| {
+        let c = std::ffi::CString::new(name).unwrap();
+        // SAFETY: openat with a valid directory fd and a NUL-terminated name.
+        let fd = unsafe {
+            libc::openat(
+                dir.as_raw_fd(),
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC,
+            )
+        };
+        if fd >= 0 {
+            // SAFETY: closing the descriptor just opened.
+            unsafe { libc::close(fd) };
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    };
+    say("openat file", errno(at("file")));
+    say("openat sub/inner", errno(at("sub/inner")));
+    say("openat ../outside/secret", errno(at("../outside/secret")));
+}
+
+fn scopes_follow_the_promises() {
+    let b = base("scopes");
+    let status = sandbox::Restrict::new()
+        .unveil(&b.join("dir"), "r")
+        .unwrap()
+        .pledge("stdio rpath unix")
+        .apply()
+        .unwrap();
+    let ll = status.landlock.unwrap();
+    say(
+        "scoped",
+        format!(
+            "abi {} scoped {:#x} net {:#x}",
+            ll.abi, ll.scoped, ll.handled_net
+        ),
+    );
 }
 
 fn tmppath_is_path_precise() {
@@ -772,6 +852,66 @@ fn main() {
                     .stdout_has("resolve localhost: ok")
                     .stdout_has("read /etc/passwd: EACCES")
                     .stdout_lacks("root:");
+            },
+        },
+        Scenario {
+            name: "getpw_is_path_precise",
+            child: getpw_is_path_precise,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("getpwnam(root): uid 0")
+                    .stdout_has("read /etc/hostname: EACCES");
+            },
+        },
+        Scenario {
+            name: "hide_with_empty",
+            child: hide_with_empty,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("read inside: ok")
+                    .stdout_has("read hidden: EACCES")
+                    .stdout_has("list hidden: EACCES")
+                    .stdout_lacks(SECRET);
+                cleanup("hide");
+            },
+        },
+        Scenario {
+            name: "openat_inside",
+            child: openat_inside,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("openat file: ok")
+                    .stdout_has("openat sub/inner: ok")
+                    .stdout_has("openat ../outside/secret: EACCES");
+                cleanup("openat");
+            },
+        },
+        Scenario {
+            name: "scopes_follow_the_promises",
+            child: scopes_follow_the_promises,
+            check: |r| {
+                // Signals scoped (no proc), abstract unix sockets not (unix is held), TCP bind and
+                // connect handled (no inet), as far as the kernel's ABI has them.
+                r.exited(0);
+                let line = r
+                    .stdout
+                    .lines()
+                    .find(|l| l.starts_with("scoped: abi "))
+                    .unwrap_or_default();
+                let abi: u32 = line
+                    .split_whitespace()
+                    .nth(2)
+                    .and_then(|a| a.parse().ok())
+                    .unwrap_or(0);
+                let scoped = if abi >= 6 { "0x2" } else { "0x0" };
+                let net = if abi >= 4 { "0x3" } else { "0x0" };
+                assert_eq!(
+                    line,
+                    format!("scoped: abi {abi} scoped {scoped} net {net}"),
+                    "{}",
+                    r.dump()
+                );
+                cleanup("scopes");
             },
         },
         Scenario {

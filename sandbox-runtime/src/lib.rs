@@ -17,12 +17,14 @@
 
 mod decode;
 mod error;
+mod exec;
 mod landlock;
 mod phase;
 mod report;
 mod sys;
 
 pub use error::PledgeError;
+pub use exec::CommandExt;
 pub use landlock::{LandlockStatus, Perms, Unveil, UnveilError, broadcast_signal};
 pub use phase::{Enforced, Restrict, current, pledge, pledge_with};
 pub use sandbox_policy::{Penalty, Promise, PromiseSet};

@@ -436,6 +436,14 @@ impl Restrict {
     }
 }
 
+/// The promises in force and the phase that set them.
+pub(crate) fn held() -> Option<(PromiseSet, String)> {
+    let state = STATE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    state.held.map(|(p, phase)| (p, phase.describe()))
+}
+
 /// The promises in force, `None` before the first pledged phase.
 #[must_use]
 pub fn current() -> Option<PromiseSet> {

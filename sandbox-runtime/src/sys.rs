@@ -482,3 +482,44 @@ pub(crate) fn claim_signal(sig: i32, handler: extern "C" fn(libc::c_int)) -> io:
 pub(crate) fn nap() {
     std::thread::sleep(std::time::Duration::from_micros(200));
 }
+
+/// Runs `hook` in the child between fork and exec (`CommandExt::pre_exec`).
+///
+/// The hook must only make async-signal-safe calls and must not allocate: the child of a
+/// multi-threaded parent has one thread and possibly a locked allocator.
+pub(crate) fn pre_exec(
+    cmd: &mut std::process::Command,
+    hook: impl FnMut() -> io::Result<()> + Send + Sync + 'static,
+) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the only caller (`exec::CommandExt::pledge_exec`) passes a hook that patches a
+    // pre-allocated program in place and makes two syscalls (prctl, seccomp): async-signal-safe,
+    // no allocation, no lock.
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}
+
+/// `seccomp(SECCOMP_SET_MODE_FILTER, 0, prog)` on the calling thread only (the child between
+/// fork and exec has one thread). Signal-safe.
+pub(crate) fn install_filter_this_thread(prog: &[Insn]) -> io::Result<()> {
+    let len = u16::try_from(prog.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let fprog = SockFprog {
+        len,
+        filter: prog.as_ptr(),
+    };
+    // SAFETY: `fprog` points at `prog`, which outlives the call; the kernel copies the program.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            SECCOMP_SET_MODE_FILTER,
+            0,
+            &raw const fprog,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
