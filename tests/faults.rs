@@ -40,9 +40,6 @@ fn outcome<T>(r: std::io::Result<T>) -> String {
 }
 
 #[sandbox::pledge("stdio rpath")]
-fn stdio_rpath() {}
-
-#[sandbox::pledge("stdio rpath")]
 fn entered_by_two_threads() {}
 
 #[sandbox::pledge("stdio")]
