@@ -10,6 +10,8 @@
 use proc_macro::TokenStream;
 
 mod expand;
+#[cfg(test)]
+mod fuzz;
 mod parse;
 mod validate;
 
