@@ -127,6 +127,12 @@ fn dns_only() {}
 #[sandbox::pledge("stdio getpw")]
 fn getpw_only() {}
 
+#[sandbox::pledge("stdio rpath wpath")]
+fn write_without_prot_exec() {}
+
+#[sandbox::pledge("stdio rpath wpath prot_exec")]
+fn write_with_prot_exec() {}
+
 #[sandbox::pledge("stdio rpath")]
 #[sandbox::unveil(dir, "r")]
 #[sandbox::unveil(outside, "")]
@@ -472,6 +478,48 @@ fn getpw_is_path_precise() {
         "read /etc/hostname",
         errno(read(Path::new("/etc/hostname"))),
     );
+}
+
+fn open_mem() -> std::io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/self/mem")
+}
+
+fn proc_mem_without_prot_exec() {
+    let b = base("procmem");
+    write_without_prot_exec();
+    say("open /proc/self/mem rw", errno(open_mem()));
+    let w = fs::OpenOptions::new()
+        .write(true)
+        .open(b.join("dir/file"))
+        .and_then(|mut f| f.write_all(b"rewritten"));
+    say("write a file", errno(w));
+    say(
+        "read /proc/self/status",
+        errno(read(Path::new("/proc/self/status")).map(|_| ())),
+    );
+}
+
+fn proc_mem_with_prot_exec() {
+    write_with_prot_exec();
+    say("open /proc/self/mem rw", errno(open_mem()));
+}
+
+fn unveil_over_proc_without_prot_exec() {
+    let r = sandbox::Restrict::new()
+        .unveil("/", "rw")
+        .unwrap()
+        .pledge("stdio rpath wpath")
+        .apply();
+    say(
+        "phase",
+        r.err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "applied".into()),
+    );
+    say("open /proc/self/mem rw", errno(open_mem()));
 }
 
 fn hide_with_empty() {
@@ -912,6 +960,33 @@ fn main() {
                     r.dump()
                 );
                 cleanup("scopes");
+            },
+        },
+        Scenario {
+            name: "proc_mem_without_prot_exec",
+            child: proc_mem_without_prot_exec,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("open /proc/self/mem rw: EACCES")
+                    .stdout_has("write a file: ok")
+                    .stdout_has("read /proc/self/status: ok");
+                cleanup("procmem");
+            },
+        },
+        Scenario {
+            name: "proc_mem_with_prot_exec",
+            child: proc_mem_with_prot_exec,
+            check: |r| {
+                r.exited(0).stdout_has("open /proc/self/mem rw: ok");
+            },
+        },
+        Scenario {
+            name: "unveil_over_proc_without_prot_exec",
+            child: unveil_over_proc_without_prot_exec,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("includes /proc/self/mem")
+                    .stdout_has("open /proc/self/mem rw: ok");
             },
         },
         Scenario {

@@ -86,7 +86,9 @@ pub(crate) fn phase(first: First, args: TokenStream, item: TokenStream) -> Token
     if let Err(e) = errors.into_result() {
         return with_error(quote!(#func), &e);
     }
-    let stmt = match phase_statement(&func.sig.ident, policy.as_ref(), &checked) {
+    let best_effort = policy.as_ref().is_some_and(|p| p.best_effort);
+    let policy = policy.map(|p| p.policy);
+    let stmt = match phase_statement(&func.sig.ident, policy.as_ref(), &checked, best_effort) {
         Ok(s) => s,
         Err(e) => return with_error(quote!(#func), &e),
     };
@@ -129,6 +131,7 @@ fn phase_statement(
     name: &syn::Ident,
     policy: Option<&Policy>,
     unveils: &[validate::CheckedUnveil],
+    pledge_best_effort: bool,
 ) -> syn::Result<TokenStream> {
     let pledged = policy.is_some();
     let policy = policy.copied().unwrap_or(Policy::new(
@@ -175,7 +178,7 @@ fn phase_statement(
         }
     );
     let has_unveils = !unveils.is_empty();
-    let best_effort = unveils.iter().any(|u| u.best_effort);
+    let best_effort = pledge_best_effort || unveils.iter().any(|u| u.best_effort);
     let unveil_exprs = unveils.iter().map(|u| {
         let (path, perms, optional) = (&u.path, &u.perms, u.optional);
         quote!(::sandbox::__private::Unveil::new(&(#path), #perms, #optional))

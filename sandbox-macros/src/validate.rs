@@ -6,7 +6,15 @@ use sandbox_policy::{ParseError, Penalty, Policy, Promise, PromiseSet, parse_wor
 use crate::parse::Arg;
 
 /// The options `#[pledge]` accepts.
-const OPTIONS: &[&str] = &["penalty"];
+const OPTIONS: &[&str] = &["penalty", "landlock"];
+/// The values of `landlock`: whether what Landlock cannot enforce fails the phase.
+const LANDLOCK_MODES: &[&str] = &["required", "best-effort"];
+
+/// What `#[pledge]` asks for: the policy, and whether Landlock may run best-effort.
+pub(crate) struct Pledge {
+    pub(crate) policy: Policy,
+    pub(crate) best_effort: bool,
+}
 /// The values of `penalty`.
 const PENALTIES: &[(&str, Penalty)] = &[("report", Penalty::Report), ("kill", Penalty::Kill)];
 
@@ -36,10 +44,11 @@ impl Errors {
 }
 
 /// Builds the policy that the arguments describe, or every reason they do not.
-pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error> {
+pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Pledge, syn::Error> {
     let mut errors = Errors::default();
     let mut set = PromiseSet::EMPTY;
     let mut penalty: Option<(Penalty, Span)> = None;
+    let mut landlock: Option<bool> = None;
     let mut any_promises = false;
     for arg in args {
         match arg {
@@ -64,11 +73,29 @@ pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error
                     );
                     continue;
                 }
+                let v = value.value();
+                if key == "landlock" {
+                    if landlock.is_some() {
+                        errors.push(name.span(), "option `landlock` is given twice");
+                    } else if let Some(i) = LANDLOCK_MODES.iter().position(|m| *m == v) {
+                        landlock = Some(i == 1);
+                    } else {
+                        errors.push(
+                            value.span(),
+                            unknown(
+                                "landlock mode",
+                                &v,
+                                closest(&v, LANDLOCK_MODES),
+                                LANDLOCK_MODES,
+                            ),
+                        );
+                    }
+                    continue;
+                }
                 if penalty.is_some() {
                     errors.push(name.span(), "option `penalty` is given twice");
                     continue;
                 }
-                let v = value.value();
                 match PENALTIES.iter().find(|(n, _)| *n == v) {
                     Some((_, p)) => penalty = Some((*p, value.span())),
                     None => {
@@ -97,10 +124,10 @@ pub(crate) fn pledge(args: &[Arg], call_site: Span) -> Result<Policy, syn::Error
         }
     }
     errors.into_result()?;
-    Ok(Policy::new(
-        set,
-        penalty.map_or(Penalty::Report, |(p, _)| p),
-    ))
+    Ok(Pledge {
+        policy: Policy::new(set, penalty.map_or(Penalty::Report, |(p, _)| p)),
+        best_effort: landlock == Some(true),
+    })
 }
 
 fn message(e: &ParseError) -> String {
@@ -192,12 +219,14 @@ mod tests {
 
     fn run(tokens: proc_macro2::TokenStream) -> Result<Policy, String> {
         let args = crate::parse::args(tokens).map_err(|e| e.to_string())?;
-        pledge(&args, Span::call_site()).map_err(|e| {
-            e.into_iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        pledge(&args, Span::call_site())
+            .map(|p| p.policy)
+            .map_err(|e| {
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
     }
 
     #[test]
@@ -232,9 +261,12 @@ mod tests {
             "{e}"
         );
         let e = run(quote!("stdio", penalti = "kill")).unwrap_err();
-        assert_eq!(e, "unknown option `penalti`, did you mean `penalty`?");
+        assert_eq!(
+            e,
+            "unknown option `penalti`, did you mean `penalty`? Expected one of: penalty, landlock"
+        );
         let e = run(quote!("stdio", zzzzzz = "kill")).unwrap_err();
-        assert_eq!(e, "unknown option `zzzzzz`, expected `penalty`");
+        assert_eq!(e, "unknown option `zzzzzz`, expected one of: penalty, landlock");
         let e = run(quote!("stdio", penalty = "zzzzzz")).unwrap_err();
         assert_eq!(e, "unknown penalty `zzzzzz`, expected one of: report, kill");
     }
@@ -262,5 +294,16 @@ mod tests {
     #[test]
     fn no_argument_is_an_error() {
         assert!(run(quote!()).unwrap_err().contains("needs promises"));
+    }
+
+    #[test]
+    fn landlock_mode() {
+        let args =
+            crate::parse::args(quote!("stdio rpath wpath", landlock = "best-effort")).unwrap();
+        assert!(pledge(&args, Span::call_site()).unwrap().best_effort);
+        let args = crate::parse::args(quote!("stdio", landlock = "required")).unwrap();
+        assert!(!pledge(&args, Span::call_site()).unwrap().best_effort);
+        let e = run(quote!("stdio", landlock = "best_effort")).unwrap_err();
+        assert!(e.contains("did you mean `best-effort`?"), "{e}");
     }
 }

@@ -403,6 +403,49 @@ pub(crate) fn apply(
         }
     }
 
+    // Without prot_exec, writing /proc/self/mem would patch code: nothing at, above or below
+    // /proc may be unveiled writable.
+    if needs_proc_guard(promises) {
+        let proc_fd =
+            sys::open_path(None, Path::new("/proc"), libc::O_DIRECTORY).map_err(|source| {
+                UnveilError::Open {
+                    path: PathBuf::from("/proc"),
+                    source,
+                }
+            })?;
+        let (pdev, pino, _) =
+            sys::identity(proc_fd.as_fd()).map_err(|source| UnveilError::Open {
+                path: PathBuf::from("/proc"),
+                source,
+            })?;
+        let proc_rule = Rule {
+            fd: proc_fd,
+            dev: pdev,
+            ino: pino,
+            is_dir: true,
+            perms: Perms::from_bits(0),
+            path: PathBuf::from("/proc"),
+            implicit: true,
+        };
+        let proc_ancestors = ancestors_of(&proc_rule).map_err(|source| UnveilError::Open {
+            path: PathBuf::from("/proc"),
+            source,
+        })?;
+        for r in rules.iter().filter(|r| r.perms.includes(Perms::W)) {
+            let ancestors = ancestors_of(r).map_err(|e| UnveilError::Open {
+                path: r.path.clone(),
+                source: e,
+            })?;
+            let same = (r.dev, r.ino) == (pdev, pino);
+            if same || proc_ancestors.contains(&(r.dev, r.ino)) || ancestors.contains(&(pdev, pino))
+            {
+                return Err(UnveilError::Unenforceable(format!(
+                    "{} is unveiled writable, which includes /proc/self/mem, a way to change code without prot_exec; add prot_exec or unveil narrower paths",
+                    r.path.display()
+                )));
+            }
+        }
+    }
     let handled = handled_fs(abi);
     if abi < 3
         && promises.contains(Promise::Wpath)
@@ -480,6 +523,86 @@ pub(crate) fn apply(
         },
         applied,
     ))
+}
+
+/// Whether a policy needs /proc kept unwritable: it may open files for writing (wpath) but not
+/// map memory executable (no prot_exec), and `/proc/self/mem` would let it patch its own code.
+pub(crate) fn needs_proc_guard(promises: PromiseSet) -> bool {
+    promises.contains(Promise::Wpath) && !promises.contains(Promise::ProtExec)
+}
+
+/// Applies a Landlock layer that handles only file writes and allows them everywhere but under
+/// `/proc`: the filesystem stays writable as `wpath` says, `/proc/self/mem` (and every other
+/// /proc file) does not. Top-level entries are listed now; entries created later, and files
+/// directly in `/`, are not writable under this layer.
+pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilError> {
+    let explain = "wpath without prot_exec needs Landlock to keep /proc/self/mem unwritable";
+    let abi = match abi() {
+        Ok(abi) => abi,
+        Err(e) if best_effort => {
+            let msg = format!("{explain}, and Landlock is not available ({e})");
+            report(&msg);
+            return Ok(LandlockStatus {
+                abi: 0,
+                handled_fs: 0,
+                handled_net: 0,
+                scoped: 0,
+                rules: 0,
+                threads: 0,
+                not_enforced: vec![msg],
+            });
+        }
+        Err(e) => {
+            return Err(UnveilError::Unenforceable(format!(
+                "{explain}, and this kernel has no Landlock ({e})"
+            )));
+        }
+    };
+    let attr = sys::RulesetAttr {
+        handled_access_fs: WRITE_FILE,
+        handled_access_net: 0,
+        scoped: 0,
+    };
+    let ruleset = sys::landlock_create_ruleset(&attr).map_err(|source| UnveilError::Kernel {
+        call: "landlock_create_ruleset",
+        source,
+    })?;
+    let root = std::fs::read_dir("/").map_err(|source| UnveilError::Open {
+        path: PathBuf::from("/"),
+        source,
+    })?;
+    let mut rules = 0;
+    for entry in root.flatten() {
+        if entry.file_name() == "proc" {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_symlink() {
+            continue; // its target is another top-level entry, or outside the tree
+        }
+        let Ok(fd) = sys::open_path(None, &entry.path(), libc::O_NOFOLLOW) else {
+            continue;
+        };
+        sys::landlock_add_path(ruleset.as_fd(), fd.as_fd(), WRITE_FILE).map_err(|source| {
+            UnveilError::Kernel {
+                call: "landlock_add_rule",
+                source,
+            }
+        })?;
+        rules += 1;
+    }
+    let threads = restrict_all_threads(&ruleset, abi)?;
+    Ok(LandlockStatus {
+        abi,
+        handled_fs: WRITE_FILE,
+        handled_net: 0,
+        scoped: 0,
+        rules,
+        threads,
+        not_enforced: Vec::new(),
+    })
 }
 
 /// (dev, ino) of every directory above `r`, up to the root.

@@ -84,6 +84,8 @@ struct State {
     reporter: bool,
     /// The strictest penalty among installed filters: the kernel applies the strictest action.
     effective: Option<Penalty>,
+    /// Whether a Landlock layer keeps /proc unwritable (see `landlock::guard_proc`).
+    proc_guarded: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -93,6 +95,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     filters: 0,
     reporter: false,
     effective: None,
+    proc_guarded: false,
 });
 
 /// Kill beats report beats error, as `SECCOMP_RET_KILL_PROCESS` beats `TRAP` beats `ERRNO`.
@@ -218,6 +221,29 @@ fn enter_slow(
         let (status, applied) = landlock::apply(&unveils(), known, phase.best_effort, previous)?;
         state.landlock = Some((applied, phase.describe()));
         landlock_status = Some(status);
+    }
+    // A ruleset applied by this phase was checked against /proc writes above; otherwise a
+    // dedicated layer keeps /proc unwritable, once per process.
+    if phase.pledged
+        && landlock::needs_proc_guard(wanted)
+        && landlock_status.is_none()
+        && !state.proc_guarded
+    {
+        if let Some((held, cur)) = state.held {
+            use sandbox_policy::Promise::{Rpath, Unveil};
+            if !held.contains(Unveil) || !held.contains(Rpath) {
+                return Err(landlock::UnveilError::Unenforceable(format!(
+                    "phase {} keeps wpath without prot_exec; keeping /proc/self/mem unwritable needs a Landlock layer, which needs the `unveil` and `rpath` promises that phase `{}` dropped",
+                    phase.describe(),
+                    cur.describe()
+                ))
+                .into());
+            }
+        }
+        landlock_status = Some(landlock::guard_proc(phase.best_effort)?);
+    }
+    if landlock_status.is_some() && landlock::needs_proc_guard(wanted) {
+        state.proc_guarded = true;
     }
     if !phase.pledged {
         CURRENT.set(Some(phase));
