@@ -196,6 +196,77 @@ fn panic_inside_a_phase() {
     say("opened", f.is_ok());
 }
 
+/// Installs a raw filter that makes `landlock_create_ruleset` answer ENOSYS, as on a kernel
+/// built without Landlock (the runtime's own ABI probe then sees ENOSYS from the kernel).
+fn kernel_without_landlock() {
+    const ENOSYS: u32 = 38;
+    let nr = u32::try_from(libc::SYS_landlock_create_ruleset).unwrap();
+    let prog = [
+        libc::sock_filter {
+            code: 0x20,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }, // A = nr
+        libc::sock_filter {
+            code: 0x15,
+            jt: 0,
+            jf: 1,
+            k: nr,
+        }, // nr == landlock_create_ruleset?
+        libc::sock_filter {
+            code: 0x06,
+            jt: 0,
+            jf: 0,
+            k: 0x0005_0000 | ENOSYS,
+        },
+        libc::sock_filter {
+            code: 0x06,
+            jt: 0,
+            jf: 0,
+            k: 0x7fff_0000,
+        },
+    ];
+    let fprog = libc::sock_fprog {
+        len: 4,
+        filter: prog.as_ptr().cast_mut(),
+    };
+    // SAFETY: prctl with integer arguments, then seccomp with a pointer to a local program.
+    unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        assert_eq!(libc::syscall(libc::SYS_seccomp, 1, 0, &raw const fprog), 0);
+    }
+    let p = scratch("nolandlock");
+    let err = sandbox::Restrict::new()
+        .unveil(&p.join("dir"), "r")
+        .unwrap()
+        .pledge("stdio rpath")
+        .apply()
+        .unwrap_err();
+    say("required", err);
+    // Nothing was installed: the process can still do what the phase would have denied.
+    say(
+        "outside after the failed phase",
+        outcome(fs::read(p.join("secret"))),
+    );
+    let status = sandbox::Restrict::new()
+        .unveil(&p.join("dir"), "r")
+        .unwrap()
+        .pledge("stdio rpath")
+        .best_effort()
+        .apply()
+        .unwrap();
+    say(
+        "best effort",
+        format!(
+            "abi {} promises {}",
+            status.landlock.unwrap().abi,
+            status.promises
+        ),
+    );
+    say("outside, best effort", outcome(fs::read(p.join("secret"))));
+}
+
 fn unveiled_path_disappears() {
     let p = scratch("gone");
     fs::remove_dir_all(p.join("dir")).unwrap();
@@ -316,6 +387,21 @@ fn main() {
                     "{}",
                     r.dump()
                 );
+            },
+        },
+        Scenario {
+            name: "kernel_without_landlock",
+            child: kernel_without_landlock,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("required: unveil: this kernel has no Landlock")
+                    .stdout_has("outside after the failed phase: ok")
+                    .stdout_has("best effort: abi 0 promises stdio rpath")
+                    .stdout_has("outside, best effort: ok")
+                    .stderr_has(
+                        "sandbox: unveil runs best-effort; not enforced: Landlock is not available",
+                    );
+                let _ = fs::remove_dir_all(parent_scratch("nolandlock"));
             },
         },
         Scenario {
