@@ -158,6 +158,19 @@ fn panic_under_stdio() {
     panic!("boom under stdio");
 }
 
+fn available_parallelism_without_rpath() {
+    stdio();
+    let n = std::thread::available_parallelism().map(|n| n.get());
+    println!("parallelism: {}", n.is_ok());
+}
+
+fn panic_with_backtrace_under_stdio() {
+    // SAFETY: the process has one thread; nothing reads the environment concurrently.
+    unsafe { std::env::set_var("RUST_BACKTRACE", "1") };
+    stdio();
+    panic!("boom with a backtrace");
+}
+
 fn runtime_api() {
     let err = sandbox::pledge("stdio rpth").unwrap_err();
     println!("parse error: {err}");
@@ -442,6 +455,25 @@ fn main() {
             check: |r| {
                 r.exited(101)
                     .stderr_has("boom under stdio")
+                    .stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "available_parallelism_without_rpath",
+            child: available_parallelism_without_rpath,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("parallelism: true")
+                    .stderr_lacks("sandbox:");
+            },
+        },
+        Scenario {
+            name: "panic_with_backtrace_under_stdio",
+            child: panic_with_backtrace_under_stdio,
+            check: |r| {
+                r.exited(101)
+                    .stderr_has("boom with a backtrace")
+                    .stderr_has("stack backtrace:")
                     .stderr_lacks("sandbox:");
             },
         },

@@ -70,6 +70,13 @@ pub(crate) extern "C" fn on_sigsys(
     // SAFETY: the kernel calls this handler (installed with SA_SIGINFO for SIGSYS) with its own
     // siginfo and ucontext.
     let t = unsafe { sys::trapped(info, ctx) };
+    if t.data == TRAP_DATA && t.code == 1 {
+        if let Some(errno) = soft_denial(&t) {
+            // SAFETY: `ctx` is the kernel's ucontext for this handler.
+            unsafe { sys::set_return(ctx, -i64::from(errno)) };
+            return;
+        }
+    }
     let mut line = Line {
         buf: [0; 1024],
         len: 0,
@@ -77,6 +84,40 @@ pub(crate) extern "C" fn on_sigsys(
     let _ = write_report(&mut line, &t);
     sys::write_stderr(line.finish());
     sys::die_by_sigabrt();
+}
+
+/// Files std opens only to probe, and copes with not opening: `available_parallelism` reads
+/// the cgroup CPU quota, glibc's `sysconf` the online CPUs.
+const STD_PROBES: &[&[u8]] = &[
+    b"/proc/self/cgroup",
+    b"/proc/self/mountinfo",
+    b"/sys/devices/system/cpu/online",
+];
+
+/// Denied calls answered with an error instead of the report:
+///
+/// - any call while this thread is panicking: std's panic output (with `RUST_BACKTRACE`) opens the
+///   executable and debug files and asks for the working directory, and a panic must end as a
+///   panic (exit 101 or the panic's abort), not as a sandbox kill. The call still has no effect.
+/// - a read-only open of one of [`STD_PROBES`]: std falls back when it fails.
+fn soft_denial(t: &sys::Trapped) -> Option<i32> {
+    if std::thread::panicking() {
+        return Some(libc::EPERM);
+    }
+    let arch = Arch::native()?;
+    let name = arch.syscall_name(t.nr)?;
+    let (path, flags) = match name {
+        "openat" => (t.args[1], t.args[2]),
+        "open" => (t.args[0], t.args[1]),
+        _ => return None,
+    };
+    let c = arch.consts();
+    if flags & (c.o_accmode | c.o_creat | c.o_trunc | c.o_tmpfile) != 0 || path < 4096 {
+        return None;
+    }
+    let mut buf = [0u8; 64];
+    let n = sys::path_at(path, &mut buf);
+    STD_PROBES.contains(&&buf[..n]).then_some(libc::EACCES)
 }
 
 fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {

@@ -523,3 +523,33 @@ pub(crate) fn install_filter_this_thread(prog: &[Insn]) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Sets the value a trapped syscall returns when the SIGSYS handler returns. Signal-safe.
+///
+/// # Safety
+///
+/// `ctx` must be the ucontext the kernel passed to the running SIGSYS handler.
+pub(crate) unsafe fn set_return(ctx: *mut libc::c_void, value: i64) {
+    let uc = ctx.cast::<libc::ucontext_t>();
+    // SAFETY: the caller passes the kernel's ucontext, which is writable and is restored into
+    // the registers when the handler returns.
+    unsafe { set_return_register(uc, value) };
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
+    // SAFETY: see `set_return`; RAX carries the syscall's return value.
+    unsafe { (*uc).uc_mcontext.gregs[usize::try_from(libc::REG_RAX).unwrap_or(13)] = value };
+}
+
+#[cfg(target_arch = "aarch64")]
+unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
+    // SAFETY: see `set_return`; x0 carries the syscall's return value.
+    unsafe { (*uc).uc_mcontext.regs[0] = value as u64 };
+}
+
+#[cfg(target_arch = "riscv64")]
+unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
+    // SAFETY: see `set_return`; a0 (register 10) carries the syscall's return value.
+    unsafe { (*uc).uc_mcontext.__gregs[10] = value as libc::c_ulong };
+}
