@@ -266,7 +266,10 @@ mod tests {
             "unknown option `penalti`, did you mean `penalty`? Expected one of: penalty, landlock"
         );
         let e = run(quote!("stdio", zzzzzz = "kill")).unwrap_err();
-        assert_eq!(e, "unknown option `zzzzzz`, expected one of: penalty, landlock");
+        assert_eq!(
+            e,
+            "unknown option `zzzzzz`, expected one of: penalty, landlock"
+        );
         let e = run(quote!("stdio", penalty = "zzzzzz")).unwrap_err();
         assert_eq!(e, "unknown penalty `zzzzzz`, expected one of: report, kill");
     }
