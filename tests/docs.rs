@@ -23,6 +23,6 @@ fn readme_names_every_promise_and_the_two_commands() {
             "README lacks promise {p}"
         );
     }
-    assert!(readme.contains("cargo run --example violation"));
+    assert!(readme.contains("cargo run --example fileserver"));
     assert!(readme.contains("cargo test --workspace"));
 }

@@ -522,6 +522,21 @@ fn unveil_over_proc_without_prot_exec() {
     say("open /proc/self/mem rw", errno(open_mem()));
 }
 
+fn create_on_a_file() {
+    let b = base("cfile");
+    let r = sandbox::Restrict::new()
+        .unveil(&b.join("dir/file"), "wc")
+        .unwrap()
+        .pledge("stdio rpath wpath cpath")
+        .apply();
+    say(
+        "phase",
+        r.err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "applied".into()),
+    );
+}
+
 fn hide_with_empty() {
     let b = base("hide");
     hide(&b.join("dir"), &b.join("outside"));
@@ -987,6 +1002,15 @@ fn main() {
                 r.exited(0)
                     .stdout_has("includes /proc/self/mem")
                     .stdout_has("open /proc/self/mem rw: ok");
+            },
+        },
+        Scenario {
+            name: "create_on_a_file",
+            child: create_on_a_file,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("\"c\" on it cannot be enforced (unveil its directory with \"c\")");
+                cleanup("cfile");
             },
         },
         Scenario {

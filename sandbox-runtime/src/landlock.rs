@@ -357,6 +357,22 @@ pub(crate) fn apply(
         });
     }
 
+    // Creating and removing are rights of the directory, not of the file: "c" on a file cannot be
+    // granted (OpenBSD allows creating that one file). Say so rather than drop it.
+    for r in rules
+        .iter()
+        .filter(|r| !r.is_dir && !r.implicit && r.perms.includes(Perms::C))
+    {
+        let msg = format!(
+            "{} is a file: Landlock grants creating and removing on directories only, so \"c\" on it cannot be enforced (unveil its directory with \"c\")",
+            r.path.display()
+        );
+        if !best_effort {
+            return Err(UnveilError::Unenforceable(msg));
+        }
+        not_enforced.push(msg);
+    }
+
     // Landlock rules only add rights: a rule inside an unveiled directory cannot take away what
     // the directory grants (OpenBSD's "most specific rule wins" has no Landlock equivalent).
     for r in &rules {

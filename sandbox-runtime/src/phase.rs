@@ -49,8 +49,14 @@ impl Phase {
         PromiseSet::from_bits(self.promises)
     }
 
+    /// `path::to::fn (file:line)`, with raw-identifier prefixes (`r#async`) taken off.
     fn describe(&self) -> String {
-        format!("{} ({}:{})", self.name, self.file, self.line)
+        let name: Vec<&str> = self
+            .name
+            .split("::")
+            .map(|s| s.strip_prefix("r#").unwrap_or(s))
+            .collect();
+        format!("{} ({}:{})", name.join("::"), self.file, self.line)
     }
 }
 

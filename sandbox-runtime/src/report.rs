@@ -138,11 +138,16 @@ fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
     let held = phase.map_or(PromiseSet::EMPTY, |p| p.promises());
     line.bytes(b"sandbox: ");
     match phase {
-        Some(p) => write!(
-            line,
-            "phase {} ({}:{}) [promises \"",
-            p.name, p.file, p.line
-        )?,
+        Some(p) => {
+            line.bytes(b"phase ");
+            for (i, seg) in p.name.split("::").enumerate() {
+                if i > 0 {
+                    line.bytes(b"::");
+                }
+                line.bytes(seg.strip_prefix("r#").unwrap_or(seg).as_bytes());
+            }
+            write!(line, " ({}:{}) [promises \"", p.file, p.line)?;
+        }
         None => line.bytes(b"no phase [promises \""),
     }
     line.promises(held);
