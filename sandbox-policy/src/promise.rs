@@ -206,6 +206,17 @@ impl PromiseSet {
     /// # Errors
     ///
     /// The first word that is not a Linux promise, or a repeated promise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sandbox_policy::{Promise, PromiseSet};
+    /// let set = PromiseSet::parse("stdio rpath")?;
+    /// assert!(set.contains(Promise::Rpath) && !set.contains(Promise::Wpath));
+    /// let typo = PromiseSet::parse("stdio rpth").unwrap_err();
+    /// assert!(typo.to_string().contains("did you mean `rpath`?"));
+    /// # Ok::<(), sandbox_policy::ParseError>(())
+    /// ```
     pub fn parse(text: &str) -> Result<PromiseSet, ParseError> {
         let mut set = PromiseSet::EMPTY;
         for word in text.split_whitespace() {

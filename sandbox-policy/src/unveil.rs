@@ -23,6 +23,16 @@ impl Perms {
     /// # Errors
     ///
     /// A letter outside `rwxc`, or a letter given twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sandbox_policy::Perms;
+    /// assert_eq!(Perms::parse("rwc")?.to_string(), "rwc");
+    /// assert!(Perms::parse("")?.bits() == 0);
+    /// assert!(Perms::parse("rr").is_err() && Perms::parse("q").is_err());
+    /// # Ok::<(), String>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Perms, String> {
         let mut bits = 0u8;
         for ch in text.chars() {
