@@ -143,12 +143,7 @@ fn phase_statement(
         let prog = if pledged {
             compile(&table(arch), &policy).map_err(|e| syn::Error::new(name.span(), e))?
         } else {
-            sandbox_policy::Program {
-                arch,
-                insns: Vec::new(),
-                pid_slots: Vec::new(),
-                ranges: 0,
-            }
+            sandbox_policy::Program::empty(arch)
         };
         let target = arch.target_arch();
         let insns = prog.insns.iter().map(|i| {

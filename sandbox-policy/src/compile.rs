@@ -44,6 +44,17 @@ pub struct Program {
 }
 
 impl Program {
+    /// A program with no instructions, for a phase that only unveils (nothing is installed).
+    #[must_use]
+    pub fn empty(arch: Arch) -> Program {
+        Program {
+            arch,
+            insns: Vec::new(),
+            pid_slots: Vec::new(),
+            ranges: 0,
+        }
+    }
+
     /// The instructions with the process id written into every slot.
     #[must_use]
     pub fn patched(&self, pid: u32) -> Vec<Insn> {

@@ -104,6 +104,28 @@ static STATE: Mutex<State> = Mutex::new(State {
     proc_guarded: false,
 });
 
+impl State {
+    /// Makes `phase` the one in force without installing a filter (its promises are the ones in
+    /// force, or it only unveils).
+    fn enter_without_filter(
+        &mut self,
+        phase: &'static Phase,
+        promises: PromiseSet,
+        landlock: Option<LandlockStatus>,
+    ) -> Enforced {
+        CURRENT.set(Some(phase));
+        self.current = Some(phase);
+        let penalty = self.effective.unwrap_or(phase.penalty);
+        Enforced {
+            promises,
+            penalty,
+            installed: false,
+            filters: self.filters,
+            landlock,
+        }
+    }
+}
+
 /// Kill beats report beats error, as `SECCOMP_RET_KILL_PROCESS` beats `TRAP` beats `ERRNO`.
 fn strictness(p: Penalty) -> u8 {
     match p {
@@ -193,16 +215,7 @@ fn enter_slow(
             && !phase.unveils
             && !landlock::path_precise(wanted)
         {
-            CURRENT.set(Some(phase));
-            state.current = Some(phase);
-            let penalty = state.effective.unwrap_or(phase.penalty);
-            return Ok(Enforced {
-                promises: wanted,
-                penalty,
-                installed: false,
-                filters: state.filters,
-                landlock: None,
-            });
+            return Ok(state.enter_without_filter(phase, wanted, None));
         }
     }
     let mut landlock_status = None;
@@ -252,16 +265,7 @@ fn enter_slow(
         state.proc_guarded = true;
     }
     if !phase.pledged {
-        CURRENT.set(Some(phase));
-        state.current = Some(phase);
-        let penalty = state.effective.unwrap_or(phase.penalty);
-        return Ok(Enforced {
-            promises: wanted,
-            penalty,
-            installed: false,
-            filters: state.filters,
-            landlock: landlock_status,
-        });
+        return Ok(state.enter_without_filter(phase, wanted, landlock_status));
     }
     TABLE.get_or_init(|| sandbox_policy::table(arch));
     if !state.reporter {
@@ -433,12 +437,7 @@ impl Restrict {
         let program = if pledged {
             sandbox_policy::compile(TABLE.get_or_init(|| sandbox_policy::table(arch)), &policy)?
         } else {
-            sandbox_policy::Program {
-                arch,
-                insns: Vec::new(),
-                pid_slots: Vec::new(),
-                ranges: 0,
-            }
+            sandbox_policy::Program::empty(arch)
         };
         let pid_slots: Vec<u16> = program
             .pid_slots

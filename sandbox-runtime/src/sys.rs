@@ -40,11 +40,10 @@ pub(crate) enum Install {
     Failed(io::Error),
 }
 
-/// `seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog)`. See seccomp(2).
-pub(crate) fn install_filter_all_threads(prog: &[Insn]) -> Install {
-    let Ok(len) = u16::try_from(prog.len()) else {
-        return Install::Failed(io::Error::from_raw_os_error(libc::EINVAL));
-    };
+/// `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)`, returning the raw result. Signal-safe.
+/// See [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html).
+fn set_mode_filter(prog: &[Insn], flags: libc::c_ulong) -> io::Result<libc::c_long> {
+    let len = u16::try_from(prog.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     let fprog = SockFprog {
         len,
         filter: prog.as_ptr(),
@@ -54,14 +53,24 @@ pub(crate) fn install_filter_all_threads(prog: &[Insn]) -> Install {
         libc::syscall(
             libc::SYS_seccomp,
             SECCOMP_SET_MODE_FILTER,
-            SECCOMP_FILTER_FLAG_TSYNC,
+            flags,
             &raw const fprog,
         )
     };
-    match r {
-        0 => Install::Done,
-        r if r > 0 => Install::BlockedBy(libc::pid_t::try_from(r).unwrap_or(-1)),
-        _ => Install::Failed(io::Error::last_os_error()),
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// Installs `prog` on every thread (`SECCOMP_FILTER_FLAG_TSYNC`).
+pub(crate) fn install_filter_all_threads(prog: &[Insn]) -> Install {
+    match set_mode_filter(prog, SECCOMP_FILTER_FLAG_TSYNC) {
+        Ok(0) => Install::Done,
+        // A failing TSYNC names the thread that could not be synchronised.
+        Ok(tid) => Install::BlockedBy(libc::pid_t::try_from(tid).unwrap_or(-1)),
+        Err(e) => Install::Failed(e),
     }
 }
 
@@ -500,28 +509,10 @@ pub(crate) fn pre_exec(
     }
 }
 
-/// `seccomp(SECCOMP_SET_MODE_FILTER, 0, prog)` on the calling thread only (the child between
-/// fork and exec has one thread). Signal-safe.
+/// Installs `prog` on the calling thread only (the child between fork and exec has one
+/// thread). Signal-safe.
 pub(crate) fn install_filter_this_thread(prog: &[Insn]) -> io::Result<()> {
-    let len = u16::try_from(prog.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    let fprog = SockFprog {
-        len,
-        filter: prog.as_ptr(),
-    };
-    // SAFETY: `fprog` points at `prog`, which outlives the call; the kernel copies the program.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            SECCOMP_SET_MODE_FILTER,
-            0,
-            &raw const fprog,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    set_mode_filter(prog, 0).map(drop)
 }
 
 /// Sets the value a trapped syscall returns when the SIGSYS handler returns. Signal-safe.
