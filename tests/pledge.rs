@@ -237,6 +237,29 @@ fn forked_child_keeps_working() {
 
 extern "C" fn dodge(_: libc::c_int) {}
 
+fn violation_in_a_forked_child() {
+    stdio_proc();
+    // SAFETY: fork in a single-threaded process; the child only opens a file (which the sandbox
+    // denies) and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let f = std::fs::File::open("/etc/hostname");
+        // SAFETY: _exit in the child.
+        unsafe { libc::_exit(if f.is_ok() { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waitpid on our own child with a valid out pointer.
+    unsafe { libc::waitpid(pid, &raw mut status, 0) };
+    println!(
+        "child signalled: {}",
+        if libc::WIFSIGNALED(status) {
+            libc::WTERMSIG(status)
+        } else {
+            -1
+        }
+    );
+}
+
 fn sigsys_handler_cannot_be_replaced() {
     stdio();
     // SAFETY: changing signal dispositions; the filter answers success without running them.
@@ -514,6 +537,15 @@ fn main() {
             child: forked_child_keeps_working,
             check: |r| {
                 r.exited(0).stdout_has("child exit 42");
+            },
+        },
+        Scenario {
+            name: "violation_in_a_forked_child",
+            child: violation_in_a_forked_child,
+            check: |r| {
+                r.exited(0).stdout_has("child signalled: 6").stderr_has(
+                    "sandbox: a child process made a call its promises do not allow: openat (",
+                );
             },
         },
         Scenario {

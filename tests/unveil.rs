@@ -130,6 +130,12 @@ fn getpw_only() {}
 #[sandbox::pledge("stdio rpath wpath")]
 fn write_without_prot_exec() {}
 
+#[sandbox::pledge("stdio wpath tmppath")]
+fn wpath_tmppath() {}
+
+#[sandbox::pledge("stdio cpath getpw")]
+fn cpath_getpw() {}
+
 #[sandbox::pledge("stdio rpath wpath prot_exec")]
 fn write_with_prot_exec() {}
 
@@ -520,6 +526,66 @@ fn unveil_over_proc_without_prot_exec() {
             .unwrap_or_else(|| "applied".into()),
     );
     say("open /proc/self/mem rw", errno(open_mem()));
+}
+
+fn precise_promises_with_general_ones() {
+    let b = base("combo");
+    let tmp_new = std::env::temp_dir().join(format!(
+        "sandbox-combo-{}",
+        std::os::unix::process::parent_id()
+    ));
+    let outside_new = PathBuf::from(format!(
+        "/var/tmp/sandbox-combo-{}",
+        std::os::unix::process::parent_id()
+    ));
+    let _ = fs::write(&outside_new, "x");
+    wpath_tmppath();
+    say(
+        "wpath tmppath: read outside /tmp",
+        errno(read(Path::new("/etc/hostname"))),
+    );
+    let w = fs::OpenOptions::new()
+        .write(true)
+        .open(&outside_new)
+        .and_then(|mut f| f.write_all(b"y"));
+    say(
+        "wpath tmppath: write an existing file outside /tmp",
+        errno(w),
+    );
+    say(
+        "wpath tmppath: create in /tmp",
+        errno(fs::write(&tmp_new, "x")),
+    );
+    say(
+        "wpath tmppath: unlink in /tmp",
+        errno(fs::remove_file(&tmp_new)),
+    );
+    say(
+        "wpath tmppath: unlink outside /tmp",
+        errno(fs::remove_file(&outside_new)),
+    );
+    say(
+        "wpath tmppath: create outside /tmp",
+        errno(fs::write(format!("{}-new", outside_new.display()), "x")),
+    );
+    let _ = b;
+}
+
+fn precise_getpw_with_cpath() {
+    let b = base("combo2");
+    cpath_getpw();
+    say(
+        "cpath getpw: read /etc/passwd",
+        errno(read(Path::new("/etc/passwd")).map(|_| ())),
+    );
+    say(
+        "cpath getpw: read /etc/hostname",
+        errno(read(Path::new("/etc/hostname"))),
+    );
+    say(
+        "cpath getpw: mkdir",
+        errno(fs::create_dir(b.join("dir/made"))),
+    );
 }
 
 fn create_on_a_file() {
@@ -1011,6 +1077,36 @@ fn main() {
                 r.exited(0)
                     .stdout_has("\"c\" on it cannot be enforced (unveil its directory with \"c\")");
                 cleanup("cfile");
+            },
+        },
+        Scenario {
+            name: "precise_promises_with_general_ones",
+            child: precise_promises_with_general_ones,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("wpath tmppath: read outside /tmp: EACCES")
+                    .stdout_has("wpath tmppath: write an existing file outside /tmp: ok")
+                    .stdout_has("wpath tmppath: create in /tmp: ok")
+                    .stdout_has("wpath tmppath: unlink in /tmp: ok")
+                    .stdout_has("wpath tmppath: unlink outside /tmp: EACCES")
+                    .stdout_has("wpath tmppath: create outside /tmp: EACCES");
+                let outside =
+                    PathBuf::from(format!("/var/tmp/sandbox-combo-{}", std::process::id()));
+                assert!(outside.exists(), "the file outside /tmp was unlinked");
+                assert!(!PathBuf::from(format!("{}-new", outside.display())).exists());
+                let _ = fs::remove_file(outside);
+                cleanup("combo");
+            },
+        },
+        Scenario {
+            name: "precise_getpw_with_cpath",
+            child: precise_getpw_with_cpath,
+            check: |r| {
+                r.exited(0)
+                    .stdout_has("cpath getpw: read /etc/passwd: ok")
+                    .stdout_has("cpath getpw: read /etc/hostname: EACCES")
+                    .stdout_has("cpath getpw: mkdir: ok");
+                cleanup("combo2");
             },
         },
         Scenario {

@@ -41,6 +41,6 @@ pub mod unveil;
 pub use arch::{Arch, Consts};
 pub use compile::{CompileError, Program, compile};
 pub use promise::{OPENBSD_ONLY, ParseError, Promise, PromiseSet, parse_word};
-pub use rule::{Alt, Class, Cond, Penalty, Policy, Rule, Table, Test, Width};
+pub use rule::{Alt, Class, Cond, Explanations, Penalty, Policy, Rule, Table, Test, Width};
 pub use table::{ENOSYS_CALLS, NEVER, table};
 pub use unveil::Perms;

@@ -316,22 +316,75 @@ impl Table {
         args: &[u64; 6],
         pid: u32,
     ) -> Option<PromiseSet> {
-        // Prefer the general promises (rpath) over the path-precise ones (tmppath, dns, getpw),
-        // then the fewest missing promises.
+        self.explain_all(held, nr, args, pid).first()
+    }
+
+    /// Every set of promises that would have allowed a denied call, best first: the general
+    /// promises (rpath) before the path-precise ones (tmppath, dns, getpw), then the fewest
+    /// missing. Does not allocate.
+    #[must_use]
+    pub fn explain_all(
+        &self,
+        held: PromiseSet,
+        nr: u32,
+        args: &[u64; 6],
+        pid: u32,
+    ) -> Explanations {
         let precise = PromiseSet::of(Promise::Tmppath)
             .with(Promise::Dns)
             .with(Promise::Getpw);
-        let rank = |s: PromiseSet| (s.minus(precise) != s, s.len());
-        let rule = self.rule(nr)?;
-        let mut best: Option<PromiseSet> = None;
+        let rank = |s: PromiseSet| (s.minus(precise) != s, s.len(), s.bits());
+        let mut out = Explanations {
+            sets: [PromiseSet::EMPTY; 8],
+            len: 0,
+        };
+        let Some(rule) = self.rule(nr) else {
+            return out;
+        };
         for alt in &rule.alts {
-            if alt.conds.iter().all(|c| c.holds(args, pid)) {
-                let missing = alt.needs.minus(held);
-                if best.is_none_or(|b| rank(missing) < rank(b)) {
-                    best = Some(missing);
+            if !alt.conds.iter().all(|c| c.holds(args, pid)) {
+                continue;
+            }
+            let missing = alt.needs.minus(held);
+            // A set that includes another already listed says nothing new.
+            if out.as_slice().iter().any(|s| missing.includes(*s)) {
+                continue;
+            }
+            let mut kept = 0;
+            for i in 0..out.len {
+                if !out.sets[i].includes(missing) {
+                    out.sets[kept] = out.sets[i];
+                    kept += 1;
                 }
             }
+            out.len = kept;
+            if out.len < out.sets.len() {
+                out.sets[out.len] = missing;
+                out.len += 1;
+            }
         }
-        best
+        out.sets[..out.len].sort_unstable_by_key(|s| rank(*s));
+        out
+    }
+}
+
+/// The sets of promises that would allow a call, best first (see [`Table::explain_all`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Explanations {
+    sets: [PromiseSet; 8],
+    len: usize,
+}
+
+impl Explanations {
+    /// The sets, best first.
+    #[must_use]
+    pub fn as_slice(&self) -> &[PromiseSet] {
+        &self.sets[..self.len]
+    }
+
+    /// The best set, if any.
+    #[must_use]
+    pub fn first(&self) -> Option<PromiseSet> {
+        self.as_slice().first().copied()
     }
 }

@@ -811,3 +811,42 @@ fn explain_names_the_missing_promises() {
         p("stdio")
     );
 }
+
+#[test]
+fn explain_all_lists_every_way() {
+    let arch = Arch::X86_64;
+    let c = arch.consts();
+    let t = table(arch);
+    let nr = |n| arch.syscall_number(n).unwrap();
+    let stdio = PromiseSet::parse("stdio").unwrap();
+    let names = |e: sandbox_policy::Explanations| {
+        e.as_slice()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    };
+    let unix_socket = a(&[c.af_unix, c.sock_stream | c.sock_cloexec, 0]);
+    assert_eq!(
+        names(t.explain_all(stdio, nr("socket"), &unix_socket, PID)),
+        ["unix", "dns", "getpw"]
+    );
+    assert_eq!(
+        names(t.explain_all(stdio, nr("sendmsg"), &a(&[3, 0, 0]), PID)),
+        ["inet", "unix", "sendfd", "dns"]
+    );
+    // A read-only open: rpath first, then the path-precise promises; never a superset of one listed.
+    let read = names(t.explain_all(stdio, nr("openat"), &a(&[0, 0, 0]), PID));
+    assert_eq!(read, ["rpath", "tmppath", "dns", "getpw"]);
+    let create = names(t.explain_all(
+        stdio,
+        nr("openat"),
+        &a(&[0, 0, c.o_wronly | c.o_creat | c.o_trunc]),
+        PID,
+    ));
+    assert_eq!(create, ["wpath cpath", "tmppath"]);
+    assert!(
+        t.explain_all(stdio, nr("ptrace"), &a(&[]), PID)
+            .as_slice()
+            .is_empty()
+    );
+}

@@ -148,13 +148,45 @@ fn implied(promises: PromiseSet) -> Vec<Unveil> {
     v
 }
 
-/// Whether a policy needs Landlock even without unveils: dns, getpw or tmppath without the
-/// general path promises would otherwise open every path.
+/// Whether a policy needs Landlock even without unveils. The table lets dns, getpw and tmppath
+/// open files by flags alone (seccomp cannot read paths), counting on Landlock to confine them
+/// to their files; unless rpath, wpath and cpath are all held (and so grant everything those
+/// could), the confinement is needed: "stdio wpath tmppath" must not read outside /tmp.
 #[must_use]
 pub(crate) fn path_precise(promises: PromiseSet) -> bool {
     let precise = [Promise::Dns, Promise::Getpw, Promise::Tmppath];
     let general = [Promise::Rpath, Promise::Wpath, Promise::Cpath];
-    precise.iter().any(|p| promises.contains(*p)) && !general.iter().any(|p| promises.contains(*p))
+    precise.iter().any(|p| promises.contains(*p)) && !general.iter().all(|p| promises.contains(*p))
+}
+
+/// For a phase made path-precise without unveils: the general path promises it holds, as rules
+/// over the whole tree (rpath: read everywhere; wpath: write everywhere, but under /proc when
+/// [`needs_proc_guard`]; cpath: create and remove everywhere).
+fn general_rules(promises: PromiseSet) -> io::Result<Vec<Unveil>> {
+    let mut v = Vec::new();
+    let mut root = String::new();
+    if promises.contains(Promise::Rpath) {
+        root.push('r');
+    }
+    if promises.contains(Promise::Cpath) {
+        root.push('c');
+    }
+    if promises.contains(Promise::Wpath) {
+        if needs_proc_guard(promises) {
+            for entry in std::fs::read_dir("/")?.flatten() {
+                let is_symlink = entry.file_type().map(|t| t.is_symlink()).unwrap_or(true);
+                if entry.file_name() != "proc" && !is_symlink {
+                    v.push(Unveil::new(&entry.path(), "w", true));
+                }
+            }
+        } else {
+            root.push('w');
+        }
+    }
+    if !root.is_empty() {
+        v.push(Unveil::new("/", &root, false));
+    }
+    Ok(v)
 }
 
 /// Why unveil could not be applied.
@@ -288,6 +320,7 @@ fn abi() -> io::Result<u32> {
 pub(crate) fn apply(
     unveils: &[Unveil],
     known: Option<PromiseSet>,
+    general: bool,
     best_effort: bool,
     previous: Option<(&[Applied], &str)>,
 ) -> Result<(LandlockStatus, Vec<Applied>), UnveilError> {
@@ -314,7 +347,13 @@ pub(crate) fn apply(
 
     // Without a pledge in force, unveil restricts paths only: no implied files, no scopes.
     let promises = known.unwrap_or_else(PromiseSet::all);
-    let implicit = known.map(implied).unwrap_or_default();
+    let mut implicit = known.map(implied).unwrap_or_default();
+    if let (true, Some(promises)) = (general, known) {
+        implicit.extend(general_rules(promises).map_err(|source| UnveilError::Open {
+            path: PathBuf::from("/"),
+            source,
+        })?);
+    }
     let mut rules: Vec<Rule> = Vec::new();
     for (u, is_implicit) in unveils
         .iter()
@@ -447,7 +486,10 @@ pub(crate) fn apply(
             path: PathBuf::from("/proc"),
             source,
         })?;
-        for r in rules.iter().filter(|r| r.perms.includes(Perms::W)) {
+        for r in rules
+            .iter()
+            .filter(|r| !r.implicit && r.perms.includes(Perms::W))
+        {
             let ancestors = ancestors_of(r).map_err(|e| UnveilError::Open {
                 path: r.path.clone(),
                 source: e,

@@ -237,7 +237,13 @@ fn enter_slow(
         } else {
             state.held.map(|(held, _)| held)
         };
-        let (status, applied) = landlock::apply(&unveils(), known, phase.best_effort, previous)?;
+        let (status, applied) = landlock::apply(
+            &unveils(),
+            known,
+            !phase.unveils,
+            phase.best_effort,
+            previous,
+        )?;
         state.landlock = Some((applied, phase.describe()));
         landlock_status = Some(status);
     }
@@ -277,6 +283,7 @@ fn enter_slow(
     sys::set_no_new_privs().map_err(PledgeError::NoNewPrivs)?;
     let mut insns = phase.program.insns.to_vec();
     let pid = sys::getpid();
+    report::INSTALLED_BY.store(pid, std::sync::atomic::Ordering::Relaxed);
     for &slot in phase.program.pid_slots {
         insns[usize::from(slot)].k = pid;
     }

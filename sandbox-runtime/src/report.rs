@@ -17,6 +17,7 @@
 //! SIGABRT, with no line; the call was denied either way.
 
 use core::fmt::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sandbox_policy::rule::TRAP_DATA;
 use sandbox_policy::{Arch, Class, PromiseSet};
@@ -77,6 +78,12 @@ pub(crate) extern "C" fn on_sigsys(
             return;
         }
     }
+    if u32::try_from(sys::getpid_raw()).ok() != Some(INSTALLED_BY.load(Ordering::Relaxed)) {
+        // A child process (fork, or a vfork child such as musl's posix_spawn, whose stack is a
+        // few KiB inside its parent's frame): a short line built without core::fmt, then die.
+        child_report(&t);
+        sys::die_by_sigabrt();
+    }
     let mut line = Line {
         buf: [0; 1024],
         len: 0,
@@ -84,6 +91,42 @@ pub(crate) extern "C" fn on_sigsys(
     let _ = write_report(&mut line, &t);
     sys::write_stderr(line.finish());
     sys::die_by_sigabrt();
+}
+
+/// The process that installed the filters (the reporter's full line is for it; its children
+/// get a short one).
+pub(crate) static INSTALLED_BY: AtomicU32 = AtomicU32::new(0);
+
+/// One line for a violation in a child process, in a small buffer, without `core::fmt`.
+fn child_report(t: &sys::Trapped) {
+    let mut buf = [0u8; 160];
+    let mut n = 0;
+    let mut put = |b: &[u8]| {
+        let k = b.len().min(buf.len() - 1 - n);
+        buf[n..n + k].copy_from_slice(&b[..k]);
+        n += k;
+    };
+    put(b"sandbox: a child process made a call its promises do not allow: ");
+    let name = Arch::native()
+        .and_then(|a| a.syscall_name(t.nr))
+        .unwrap_or("syscall");
+    put(name.as_bytes());
+    put(b" (");
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut v = t.nr;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    put(&digits[i..]);
+    put(b"); aborting");
+    buf[n] = b'\n';
+    sys::write_stderr(&buf[..=n]);
 }
 
 /// Files std opens only to probe, and copes with not opening: `available_parallelism` reads
@@ -164,15 +207,28 @@ fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
             };
             write!(line, " is not allowed by any promise: it {why}")?;
         }
-        (Some(_), Some(tb)) => match tb.explain(held, t.nr, &t.args, sys::getpid()) {
-            Some(missing) if !missing.is_empty() => {
-                line.bytes(b" needs promise \"");
-                line.promises(missing);
-                line.bytes(b"\"");
+        (Some(_), Some(tb)) => {
+            let all = tb.explain_all(held, t.nr, &t.args, sys::getpid());
+            match all.as_slice() {
+                [] => line.bytes(b" is not allowed by any promise with these arguments"),
+                [first, ..] if first.is_empty() => {
+                    line.bytes(b" was denied by an earlier phase's filter")
+                }
+                [first, rest @ ..] => {
+                    line.bytes(b" needs promise \"");
+                    line.promises(*first);
+                    line.bytes(b"\"");
+                    for (i, other) in rest.iter().enumerate() {
+                        line.bytes(if i == 0 { b" (or \"" } else { b", or \"" });
+                        line.promises(*other);
+                        line.bytes(b"\"");
+                    }
+                    if !rest.is_empty() {
+                        line.bytes(b")");
+                    }
+                }
             }
-            Some(_) => line.bytes(b" was denied by an earlier phase's filter"),
-            None => line.bytes(b" is not allowed by any promise with these arguments"),
-        },
+        }
         _ => line.bytes(b" is not in the promise table"),
     }
     line.bytes(b"; aborting");

@@ -81,6 +81,12 @@ pub(crate) fn getpid() -> u32 {
     u32::try_from(pid).unwrap_or(0)
 }
 
+/// `getpid()` as a raw syscall. Signal-safe.
+pub(crate) fn getpid_raw() -> i64 {
+    // SAFETY: no arguments.
+    unsafe { libc::syscall(libc::SYS_getpid) }
+}
+
 /// `write(2, bytes)`, all of it, retrying on short writes. Signal-safe.
 pub(crate) fn write_stderr(mut bytes: &[u8]) {
     while !bytes.is_empty() {
@@ -95,27 +101,44 @@ pub(crate) fn write_stderr(mut bytes: &[u8]) {
 
 /// Ends the process by SIGABRT: default action, unblocked, sent to the calling thread; falls
 /// back to `_exit(134)`. Signal-safe. Every call it makes is allowed under every policy.
+///
+/// Raw syscalls, not libc's wrappers: musl's `sigaction` blocks every signal around its work
+/// (`rt_sigprocmask(SIG_BLOCK)`, which the empty policy does not allow), and in a `vfork` child
+/// musl's `gettid` answers the parent's thread id.
 pub(crate) fn die_by_sigabrt() -> ! {
-    // SAFETY: a zeroed sigaction with SIG_DFL is a valid argument; the set is a local.
+    // The kernel's `struct sigaction`: all zero is SIG_DFL, no flags, empty mask, whatever the
+    // architecture's field order.
+    let default_action = [0u64; 4];
+    let abrt_mask: u64 = 1 << (libc::SIGABRT - 1);
+    // SAFETY: raw syscalls with integer arguments and pointers to locals that outlive them.
     unsafe {
-        let mut act: libc::sigaction = std::mem::zeroed();
-        act.sa_sigaction = libc::SIG_DFL;
-        libc::sigaction(libc::SIGABRT, &raw const act, std::ptr::null_mut());
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        libc::sigaddset(&raw mut set, libc::SIGABRT);
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, std::ptr::null_mut());
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            libc::SIGABRT,
+            default_action.as_ptr(),
+            0usize,
+            8usize,
+        );
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK,
+            &raw const abrt_mask,
+            0usize,
+            8usize,
+        );
+        let pid = libc::syscall(libc::SYS_getpid);
         // Thread-directed, so that this thread (which just unblocked it) takes it, rather than
-        // another thread while this one reaches _exit first.
+        // another thread while this one reaches exit_group first.
         libc::syscall(
             libc::SYS_tgkill,
-            libc::getpid(),
-            libc::gettid(),
+            pid,
+            libc::syscall(libc::SYS_gettid),
             libc::SIGABRT,
         );
-        libc::kill(libc::getpid(), libc::SIGABRT);
-        libc::_exit(128 + libc::SIGABRT)
+        libc::syscall(libc::SYS_kill, pid, libc::SIGABRT);
+        libc::syscall(libc::SYS_exit_group, 128 + libc::SIGABRT);
     }
+    unreachable!("exit_group returned")
 }
 
 /// The handler type for `SA_SIGINFO`.
@@ -455,10 +478,11 @@ pub(crate) fn signal_thread(tid: i32, sig: i32) -> io::Result<()> {
     }
 }
 
-/// `gettid()`. Signal-safe.
+/// `gettid()`, as a raw syscall (musl caches it, wrongly in a `vfork` child). Signal-safe.
 pub(crate) fn gettid() -> i32 {
     // SAFETY: no arguments.
-    unsafe { libc::gettid() }
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+    i32::try_from(tid).unwrap_or(-1)
 }
 
 /// Installs a plain handler for `sig` (restarting interrupted calls), unless the program already
