@@ -124,7 +124,20 @@ fn child_report(t: &sys::Trapped) {
         }
     }
     put(&digits[i..]);
-    put(b"); aborting");
+    put(b")");
+    let held = CURRENT.get().map_or(PromiseSet::EMPTY, |p| p.promises());
+    let best = TABLE.get().and_then(|tb| tb.explain(held, t.nr, &t.args, sys::getpid()));
+    if let Some(missing) = best.filter(|m| !m.is_empty()) {
+        put(b" needs promise \"");
+        for (k, p) in missing.iter().enumerate() {
+            if k > 0 {
+                put(b" ");
+            }
+            put(p.name().as_bytes());
+        }
+        put(b"\"");
+    }
+    put(b"; aborting");
     buf[n] = b'\n';
     sys::write_stderr(&buf[..=n]);
 }
