@@ -1275,7 +1275,9 @@ impl Case {
         // Holding a path-precise promise, the call passes seccomp by its flags and Landlock
         // refuses it outside that promise's files (EACCES, no report).
         let precise = [Promise::Tmppath, Promise::Dns, Promise::Getpw];
-        if self.row.section == Section::StdOthers && precise.iter().any(|q| self.promises().contains(*q)) {
+        if self.row.section == Section::StdOthers
+            && precise.iter().any(|q| self.promises().contains(*q))
+        {
             return vec![Reported(p), Refused];
         }
         match self.row.kind {
@@ -1490,7 +1492,11 @@ fn explain_c(line: &str, held: PromiseSet, pid: u32) -> Outcome {
     let needs = match all.as_slice() {
         [] => "(no promise allows these arguments)".into(),
         [first, ..] if first.is_empty() => "(held: denied by another filter)".into(),
-        sets => sets.iter().map(|s| s.to_pledge_string()).collect::<Vec<_>>().join(" or "),
+        sets => sets
+            .iter()
+            .map(|s| s.to_pledge_string())
+            .collect::<Vec<_>>()
+            .join(" or "),
     };
     Outcome::Denied { call, needs }
 }

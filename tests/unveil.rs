@@ -1066,7 +1066,7 @@ fn main() {
             child: unveil_over_proc_without_prot_exec,
             check: |r| {
                 r.exited(0)
-                    .stdout_has("includes /proc/self/mem")
+                    .stdout_has("/ is unveiled writable, which includes /proc, a way to change code without prot_exec")
                     .stdout_has("open /proc/self/mem rw: ok");
             },
         },

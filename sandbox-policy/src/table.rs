@@ -239,7 +239,8 @@ fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
     // to dodge the reporter keeps it.
     b.pretend(none, "rt_sigaction", vec![Cond::int_eq(0, &[c.sigsys])]);
     b.allow(none, "rt_sigprocmask", vec![Cond::int_eq(0, &[c.sig_unblock])]);
-    b.allow(none, "prctl", vec![Cond::int_eq(0, &[c.pr_set_no_new_privs, c.pr_set_seccomp])]);
+    // The reporter reads a path argument through the kernel, via the thread's name.
+    b.allow(none, "prctl", vec![Cond::int_eq(0, &[c.pr_set_no_new_privs, c.pr_set_seccomp, c.pr_set_name, c.pr_get_name])]);
 
     // ---- stdio -----------------------------------------------------------------------------
     b.calls(
@@ -292,7 +293,9 @@ fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
     b.allow(stdio, "mmap", no_exec(2));
     b.allow(stdio, "mprotect", no_exec(2));
     b.allow(stdio, "pkey_mprotect", no_exec(2));
-    b.allow(stdio, "memfd_create", vec![Cond::int_clear(1, c.mfd_exec)]);
+    // A memfd is executable unless sealed so (vm.memfd_noexec=0, the default): execve of
+    // /proc/self/fd/N would run code that no file on disk holds, around unveil's x.
+    b.allow(stdio, "memfd_create", vec![Cond::int_in(1, c.mfd_exec | c.mfd_noexec_seal, &[c.mfd_noexec_seal])]);
     b.allow(stdio, "personality", vec![Cond::int_eq(0, &[c.personality_query])]);
     b.allow(stdio, "arch_prctl", vec![Cond::int_eq(0, c.arch_prctl_allowed)]);
     b.allow(

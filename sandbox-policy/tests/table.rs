@@ -599,6 +599,20 @@ fn prot_exec_cannot_be_had_another_way() {
         assert!(allowed(arch, p, "personality", a(&[c.personality_query])));
         assert!(!allowed(arch, p, "shmat", a(&[1, 0, c.shm_exec])));
         assert!(!allowed(arch, p, "memfd_create", a(&[0x1000, c.mfd_exec])));
+        // Without a no-exec seal a memfd is executable by default: it needs prot_exec.
+        assert!(!allowed(arch, p, "memfd_create", a(&[0x1000, 1])));
+        assert!(allowed(
+            arch,
+            p,
+            "memfd_create",
+            a(&[0x1000, 1 | c.mfd_noexec_seal])
+        ));
+        assert!(allowed(
+            arch,
+            "stdio prot_exec",
+            "memfd_create",
+            a(&[0x1000, 1])
+        ));
         assert!(!allowed(
             arch,
             p,

@@ -145,10 +145,9 @@ fn arg(out: &mut impl Write, arch: Arch, kind: Kind, v: u64) -> fmt::Result {
             if v < 4096 {
                 return write!(out, "{v:#x}");
             }
-            let mut buf = [0u8; 256];
-            // SAFETY (of the call inside): the program passed this pointer to the kernel as a
-            // path; see the module docs of `report` for what happens if it is not mapped.
-            let n = crate::sys::path_at(v, &mut buf);
+            // Enough to recognise the path, short enough that the verdict always fits the line.
+            let mut buf = [0u8; 120];
+            let n = crate::sys::read_user_string(v, &mut buf);
             out.write_char('"')?;
             for &b in &buf[..n] {
                 if b == b'"' || b == b'\\' {

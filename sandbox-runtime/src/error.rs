@@ -31,6 +31,10 @@ pub enum PledgeError {
     /// unveil could not be applied.
     #[error("unveil: {0}")]
     Unveil(#[from] crate::landlock::UnveilError),
+    /// The process holds something created before the phase that would act around it (an
+    /// io_uring instance, a personality that makes memory executable).
+    #[error("{0}")]
+    Precondition(String),
     /// This architecture or OS has no program.
     #[error("sandbox supports Linux on x86_64, aarch64 and riscv64 only")]
     Unsupported,

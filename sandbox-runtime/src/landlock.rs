@@ -159,6 +159,49 @@ pub(crate) fn path_precise(promises: PromiseSet) -> bool {
     precise.iter().any(|p| promises.contains(*p)) && !general.iter().all(|p| promises.contains(*p))
 }
 
+/// Paths that a phase with `wpath` and without `prot_exec` must not be able to write: `/proc`
+/// (`/proc/self/mem` patches code) and every file mapped executable now (the program's libraries:
+/// a private mapping shows a rewritten file's new contents on pages it has not copied, so
+/// writing the file would change code that runs). New executable mappings need `prot_exec`.
+fn protected_paths() -> io::Result<Vec<PathBuf>> {
+    let mut out = vec![PathBuf::from("/proc")];
+    for line in std::fs::read_to_string("/proc/self/maps")?.lines() {
+        let mut fields = line.split_whitespace();
+        let perms = fields.nth(1).unwrap_or("");
+        let path = fields.nth(3).unwrap_or("");
+        if perms.contains('x') && path.starts_with('/') && !line.ends_with("(deleted)") {
+            let p = PathBuf::from(path);
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The largest set of paths under `dir` that covers everything but `protected`: entries that
+/// contain no protected path as they are, entries on the way to one entered and split, the
+/// protected ones left out. Symlinks are skipped (their targets are covered where they live).
+fn writable_around(dir: &Path, protected: &[PathBuf], out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_symlink() || protected.contains(&path) {
+            continue;
+        }
+        if protected.iter().any(|p| p.starts_with(&path)) {
+            if kind.is_dir() {
+                writable_around(&path, protected, out)?;
+            }
+            continue;
+        }
+        out.push(path);
+    }
+    Ok(())
+}
+
 /// For a phase made path-precise without unveils: the general path promises it holds, as rules
 /// over the whole tree (rpath: read everywhere; wpath: write everywhere, but under /proc when
 /// [`needs_proc_guard`]; cpath: create and remove everywhere).
@@ -173,12 +216,9 @@ fn general_rules(promises: PromiseSet) -> io::Result<Vec<Unveil>> {
     }
     if promises.contains(Promise::Wpath) {
         if needs_proc_guard(promises) {
-            for entry in std::fs::read_dir("/")?.flatten() {
-                let is_symlink = entry.file_type().map(|t| t.is_symlink()).unwrap_or(true);
-                if entry.file_name() != "proc" && !is_symlink {
-                    v.push(Unveil::new(&entry.path(), "w", true));
-                }
-            }
+            let mut writable = Vec::new();
+            writable_around(Path::new("/"), &protected_paths()?, &mut writable)?;
+            v.extend(writable.iter().map(|p| Unveil::new(p, "w", true)));
         } else {
             root.push('w');
         }
@@ -322,6 +362,7 @@ pub(crate) fn apply(
     known: Option<PromiseSet>,
     general: bool,
     best_effort: bool,
+    guarded: bool,
     previous: Option<(&[Applied], &str)>,
 ) -> Result<(LandlockStatus, Vec<Applied>), UnveilError> {
     let mut not_enforced = Vec::new();
@@ -458,49 +499,52 @@ pub(crate) fn apply(
         }
     }
 
-    // Without prot_exec, writing /proc/self/mem would patch code: nothing at, above or below
-    // /proc may be unveiled writable.
-    if needs_proc_guard(promises) {
-        let proc_fd =
-            sys::open_path(None, Path::new("/proc"), libc::O_DIRECTORY).map_err(|source| {
-                UnveilError::Open {
-                    path: PathBuf::from("/proc"),
-                    source,
-                }
-            })?;
-        let (pdev, pino, _) =
-            sys::identity(proc_fd.as_fd()).map_err(|source| UnveilError::Open {
-                path: PathBuf::from("/proc"),
-                source,
-            })?;
-        let proc_rule = Rule {
-            fd: proc_fd,
-            dev: pdev,
-            ino: pino,
-            is_dir: true,
-            perms: Perms::from_bits(0),
-            path: PathBuf::from("/proc"),
-            implicit: true,
-        };
-        let proc_ancestors = ancestors_of(&proc_rule).map_err(|source| UnveilError::Open {
-            path: PathBuf::from("/proc"),
+    // Without prot_exec, writing /proc/self/mem or a file mapped executable would change code:
+    // no rule may grant writing at, above or below them.
+    // `guarded`: a Landlock domain in force already keeps them unwritable, and rules only narrow.
+    if needs_proc_guard(promises) && !guarded {
+        let protected = protected_paths().map_err(|source| UnveilError::Open {
+            path: PathBuf::from("/proc/self/maps"),
             source,
         })?;
-        for r in rules
-            .iter()
-            .filter(|r| !r.implicit && r.perms.includes(Perms::W))
-        {
-            let ancestors = ancestors_of(r).map_err(|e| UnveilError::Open {
-                path: r.path.clone(),
-                source: e,
+        for q in &protected {
+            let Ok(fd) = sys::open_path(None, q, 0) else {
+                continue;
+            };
+            let Ok((dev, ino, is_dir)) = sys::identity(fd.as_fd()) else {
+                continue;
+            };
+            let target = Rule {
+                fd,
+                dev,
+                ino,
+                is_dir,
+                perms: Perms::from_bits(0),
+                path: q.clone(),
+                implicit: true,
+            };
+            let above = ancestors_of(&target).map_err(|source| UnveilError::Open {
+                path: q.clone(),
+                source,
             })?;
-            let same = (r.dev, r.ino) == (pdev, pino);
-            if same || proc_ancestors.contains(&(r.dev, r.ino)) || ancestors.contains(&(pdev, pino))
+            for r in rules
+                .iter()
+                .filter(|r| !r.implicit && r.perms.includes(Perms::W))
             {
-                return Err(UnveilError::Unenforceable(format!(
-                    "{} is unveiled writable, which includes /proc/self/mem, a way to change code without prot_exec; add prot_exec or unveil narrower paths",
-                    r.path.display()
-                )));
+                let below = r.is_dir && is_dir && {
+                    let ra = ancestors_of(r).map_err(|source| UnveilError::Open {
+                        path: r.path.clone(),
+                        source,
+                    })?;
+                    ra.contains(&(dev, ino))
+                };
+                if (r.dev, r.ino) == (dev, ino) || above.contains(&(r.dev, r.ino)) || below {
+                    return Err(UnveilError::Unenforceable(format!(
+                        "{} is unveiled writable, which includes {}, a way to change code without prot_exec; add prot_exec or unveil narrower paths",
+                        r.path.display(),
+                        q.display()
+                    )));
+                }
             }
         }
     }
@@ -589,12 +633,13 @@ pub(crate) fn needs_proc_guard(promises: PromiseSet) -> bool {
     promises.contains(Promise::Wpath) && !promises.contains(Promise::ProtExec)
 }
 
-/// Applies a Landlock layer that handles only file writes and allows them everywhere but under
-/// `/proc`: the filesystem stays writable as `wpath` says, `/proc/self/mem` (and every other
-/// /proc file) does not. Top-level entries are listed now; entries created later, and files
-/// directly in `/`, are not writable under this layer.
+/// Applies a Landlock layer that handles only file writes and allows them everywhere but at
+/// [`protected_paths`]: the filesystem stays writable as `wpath` says, `/proc` and the files
+/// mapped executable do not. The tree is listed now, down the paths to the protected files:
+/// entries created later in the directories listed, and files directly in `/`, are not
+/// writable under this layer.
 pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilError> {
-    let explain = "wpath without prot_exec needs Landlock to keep /proc/self/mem unwritable";
+    let explain = "wpath without prot_exec needs Landlock to keep /proc/self/mem and the files mapped executable unwritable";
     let abi = match abi() {
         Ok(abi) => abi,
         Err(e) if best_effort => {
@@ -625,24 +670,23 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
         call: "landlock_create_ruleset",
         source,
     })?;
-    let root = std::fs::read_dir("/").map_err(|source| UnveilError::Open {
-        path: PathBuf::from("/"),
+    let protected = protected_paths().map_err(|source| UnveilError::Open {
+        path: PathBuf::from("/proc/self/maps"),
         source,
     })?;
+    let mut writable = Vec::new();
+    writable_around(Path::new("/"), &protected, &mut writable).map_err(|source| {
+        UnveilError::Open {
+            path: PathBuf::from("/"),
+            source,
+        }
+    })?;
     let mut rules = 0;
-    for entry in root.flatten() {
-        if entry.file_name() == "proc" {
-            continue;
-        }
-        let Ok(kind) = entry.file_type() else {
+    for path in &writable {
+        let Ok(fd) = sys::open_path(None, path, libc::O_NOFOLLOW) else {
             continue;
         };
-        if kind.is_symlink() {
-            continue; // its target is another top-level entry, or outside the tree
-        }
-        let Ok(fd) = sys::open_path(None, &entry.path(), libc::O_NOFOLLOW) else {
-            continue;
-        };
+        // WRITE_FILE is a file right too, so it suits file and directory rules alike.
         sys::landlock_add_path(ruleset.as_fd(), fd.as_fd(), WRITE_FILE).map_err(|source| {
             UnveilError::Kernel {
                 call: "landlock_add_rule",

@@ -20,6 +20,7 @@ mod error;
 mod exec;
 mod landlock;
 mod phase;
+mod preflight;
 mod report;
 mod sys;
 

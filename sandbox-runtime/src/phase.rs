@@ -8,7 +8,7 @@ use sandbox_policy::{Arch, Penalty, Policy, PromiseSet, Table};
 
 use crate::error::PledgeError;
 use crate::landlock::{self, Applied, LandlockStatus, Unveil};
-use crate::{report, sys};
+use crate::{preflight, report, sys};
 
 /// A compiled program for the architecture the binary was built for, as the attribute embeds it.
 #[derive(Debug)]
@@ -197,6 +197,13 @@ fn enter_slow(
         });
     }
     landlock::prepare();
+    if phase.pledged {
+        let first = state.held.is_none();
+        if first {
+            preflight::no_io_uring()?;
+        }
+        preflight::no_read_implies_exec(phase.promises(), first, state.held.map(|(h, _)| h))?;
+    }
     let wanted = if phase.pledged {
         phase.promises()
     } else {
@@ -242,6 +249,7 @@ fn enter_slow(
             known,
             !phase.unveils,
             phase.best_effort,
+            state.proc_guarded,
             previous,
         )?;
         state.landlock = Some((applied, phase.describe()));

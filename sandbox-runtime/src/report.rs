@@ -12,9 +12,13 @@
 //! either: the kernel unblocks a forced SIGSYS by resetting it to the default action, and the
 //! process dies by SIGSYS (without the line).
 //!
-//! Path arguments are printed as text by reading the program's memory directly. A path pointer
-//! that is not mapped makes the handler fault, and the process then dies by SIGSEGV instead of
-//! SIGABRT, with no line; the call was denied either way.
+//! Before it prints, the reporter makes the end certain: SIGABRT back to its default action, then
+//! a last filter on every thread under which any call but the reporter's own kills the process.
+//! No thread can race it (re-install a SIGABRT handler between the reset and the signal) or act
+//! on after the violation. If that cannot be set up, the process ends with `exit_group(134)`.
+//!
+//! Path arguments are printed as text, copied by the kernel (see `sys::read_user_string`), never
+//! read from the program's memory directly: a bad pointer just ends the copy.
 
 use core::fmt::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -81,16 +85,18 @@ pub(crate) extern "C" fn on_sigsys(
     if u32::try_from(sys::getpid_raw()).ok() != Some(INSTALLED_BY.load(Ordering::Relaxed)) {
         // A child process (fork, or a vfork child such as musl's posix_spawn, whose stack is a
         // few KiB inside its parent's frame): a short line built without core::fmt, then die.
+        let ok = sys::prepare_to_die();
         child_report(&t);
-        sys::die_by_sigabrt();
+        sys::die(ok);
     }
     let mut line = Line {
         buf: [0; 1024],
         len: 0,
     };
+    let ok = sys::prepare_to_die();
     let _ = write_report(&mut line, &t);
     sys::write_stderr(line.finish());
-    sys::die_by_sigabrt();
+    sys::die(ok);
 }
 
 /// The process that installed the filters (the reporter's full line is for it; its children
@@ -126,7 +132,9 @@ fn child_report(t: &sys::Trapped) {
     put(&digits[i..]);
     put(b")");
     let held = CURRENT.get().map_or(PromiseSet::EMPTY, |p| p.promises());
-    let best = TABLE.get().and_then(|tb| tb.explain(held, t.nr, &t.args, sys::getpid()));
+    let best = TABLE
+        .get()
+        .and_then(|tb| tb.explain(held, t.nr, &t.args, sys::getpid()));
     if let Some(missing) = best.filter(|m| !m.is_empty()) {
         put(b" needs promise \"");
         for (k, p) in missing.iter().enumerate() {
@@ -172,7 +180,7 @@ fn soft_denial(t: &sys::Trapped) -> Option<i32> {
         return None;
     }
     let mut buf = [0u8; 64];
-    let n = sys::path_at(path, &mut buf);
+    let n = sys::read_user_string(path, &mut buf);
     STD_PROBES.contains(&&buf[..n]).then_some(libc::EACCES)
 }
 

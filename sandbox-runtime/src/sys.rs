@@ -99,43 +99,121 @@ pub(crate) fn write_stderr(mut bytes: &[u8]) {
     }
 }
 
-/// Ends the process by SIGABRT: default action, unblocked, sent to the calling thread; falls
-/// back to `_exit(134)`. Signal-safe. Every call it makes is allowed under every policy.
-///
-/// Raw syscalls, not libc's wrappers: musl's `sigaction` blocks every signal around its work
-/// (`rt_sigprocmask(SIG_BLOCK)`, which the empty policy does not allow), and in a `vfork` child
-/// musl's `gettid` answers the parent's thread id.
-pub(crate) fn die_by_sigabrt() -> ! {
+/// Calls the reporter still makes once it has decided to end the process.
+const DYING_ALLOWED: [libc::c_long; 9] = [
+    libc::SYS_exit,
+    libc::SYS_exit_group,
+    libc::SYS_rt_sigreturn,
+    libc::SYS_restart_syscall,
+    libc::SYS_getpid,
+    libc::SYS_gettid,
+    libc::SYS_tgkill,
+    libc::SYS_kill,
+    libc::SYS_rt_sigprocmask,
+];
+
+/// The filter the reporter installs on every thread before it prints: from then on any other
+/// call, by any thread, kills the process. So no thread can race the reporter (re-install a
+/// SIGABRT handler between its reset and its signal) or act on after the violation while the
+/// reporter is slow or stuck reading a path. Allowed: `write` to fd 2, `rt_sigaction` queries
+/// (NULL action), and [`DYING_ALLOWED`].
+const DYING: [Insn; 15 + DYING_ALLOWED.len()] = {
+    use sandbox_policy::bpf::{data, op, ret};
+    const fn nr(n: libc::c_long) -> u32 {
+        n as u32
+    }
+    const N: u8 = DYING_ALLOWED.len() as u8;
+    const KILL: u8 = 13 + N; // index of `ret KILL_PROCESS`
+    const ALLOW: u8 = 14 + N; // index of `ret ALLOW`
+    let jeq = op::JMP | op::JEQ | op::K;
+    let mut p = [Insn::ret(ret::KILL_PROCESS); 15 + DYING_ALLOWED.len()];
+    p[0] = Insn::load(data::NR);
+    // rt_sigaction: queries only (a NULL action, both halves).
+    p[1] = Insn::jump(jeq, nr(libc::SYS_rt_sigaction), 0, 4);
+    p[2] = Insn::load(data::arg_lo(1));
+    p[3] = Insn::jump(jeq, 0, 0, KILL - 4);
+    p[4] = Insn::load(data::arg_hi(1));
+    p[5] = Insn::jump(jeq, 0, ALLOW - 6, KILL - 6);
+    // write: to fd 2 only.
+    p[6] = Insn::jump(jeq, nr(libc::SYS_write), 0, 2);
+    p[7] = Insn::load(data::arg_lo(0));
+    p[8] = Insn::jump(jeq, 2, ALLOW - 9, KILL - 9);
+    // prctl: the thread-name calls of `read_user_string` only.
+    p[9] = Insn::jump(jeq, nr(libc::SYS_prctl), 0, 3);
+    p[10] = Insn::load(data::arg_lo(0));
+    p[11] = Insn::jump(jeq, libc::PR_SET_NAME as u32, ALLOW - 12, 0);
+    p[12] = Insn::jump(jeq, libc::PR_GET_NAME as u32, ALLOW - 13, KILL - 13);
+    // The rest by number (the accumulator still holds it).
+    let mut j = 0;
+    while j < DYING_ALLOWED.len() {
+        p[13 + j] = Insn::jump(jeq, nr(DYING_ALLOWED[j]), ALLOW - 14 - j as u8, 0);
+        j += 1;
+    }
+    p[KILL as usize] = Insn::ret(ret::KILL_PROCESS);
+    p[ALLOW as usize] = Insn::ret(ret::ALLOW);
+    p
+};
+
+/// Makes the process's end certain before the reporter prints anything: SIGABRT back to its
+/// default action, then [`DYING`] on every thread. Returns whether both held; if not, the
+/// reporter ends the process with `exit_group` instead of a signal. Signal-safe.
+pub(crate) fn prepare_to_die() -> bool {
     // The kernel's `struct sigaction`: all zero is SIG_DFL, no flags, empty mask, whatever the
     // architecture's field order.
     let default_action = [0u64; 4];
-    let abrt_mask: u64 = 1 << (libc::SIGABRT - 1);
-    // SAFETY: raw syscalls with integer arguments and pointers to locals that outlive them.
-    unsafe {
+    // SAFETY: a raw syscall with a pointer to a local that outlives it.
+    let reset = unsafe {
         libc::syscall(
             libc::SYS_rt_sigaction,
             libc::SIGABRT,
             default_action.as_ptr(),
             0usize,
             8usize,
-        );
+        )
+    };
+    let installed = set_mode_filter(&DYING, SECCOMP_FILTER_FLAG_TSYNC).is_ok_and(|r| r == 0);
+    // A thread may have re-installed a handler between the reset and the filter: check.
+    let mut now = [0u64; 4];
+    // SAFETY: a query (NULL action) writing into a local of the kernel's struct size.
+    let queried = unsafe {
         libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_UNBLOCK,
-            &raw const abrt_mask,
-            0usize,
-            8usize,
-        );
-        let pid = libc::syscall(libc::SYS_getpid);
-        // Thread-directed, so that this thread (which just unblocked it) takes it, rather than
-        // another thread while this one reaches exit_group first.
-        libc::syscall(
-            libc::SYS_tgkill,
-            pid,
-            libc::syscall(libc::SYS_gettid),
+            libc::SYS_rt_sigaction,
             libc::SIGABRT,
-        );
-        libc::syscall(libc::SYS_kill, pid, libc::SIGABRT);
+            0usize,
+            now.as_mut_ptr(),
+            8usize,
+        )
+    };
+    reset == 0 && installed && queried == 0 && now[0] == 0
+}
+
+/// Ends the process: by SIGABRT at the calling thread when [`prepare_to_die`] held, otherwise
+/// by `exit_group(134)`, which nothing can intercept. Signal-safe.
+///
+/// Raw syscalls, not libc's wrappers: musl's `sigaction` blocks every signal around its work,
+/// and in a `vfork` child musl's `gettid` answers the parent's thread id.
+pub(crate) fn die(signal_ok: bool) -> ! {
+    let abrt_mask: u64 = 1 << (libc::SIGABRT - 1);
+    // SAFETY: raw syscalls with integer arguments and a pointer to a local that outlives them.
+    unsafe {
+        if signal_ok {
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
+                libc::SIG_UNBLOCK,
+                &raw const abrt_mask,
+                0usize,
+                8usize,
+            );
+            let pid = libc::syscall(libc::SYS_getpid);
+            // Thread-directed: this thread, which just unblocked it, takes it.
+            libc::syscall(
+                libc::SYS_tgkill,
+                pid,
+                libc::syscall(libc::SYS_gettid),
+                libc::SIGABRT,
+            );
+            libc::syscall(libc::SYS_kill, pid, libc::SIGABRT);
+        }
         libc::syscall(libc::SYS_exit_group, 128 + libc::SIGABRT);
     }
     unreachable!("exit_group returned")
@@ -229,23 +307,40 @@ unsafe fn args_of(uc: *const libc::ucontext_t) -> [u64; 6] {
     [r[10], r[11], r[12], r[13], r[14], r[15]].map(|v| v as u64)
 }
 
-/// Copies the NUL-terminated path a trapped call passed at `addr` into `buf`; returns the bytes
-/// copied. Signal-safe. Only the reporter calls it, with a path argument of the trapped call.
-/// It reads the program's memory directly: a pointer that is not mapped faults here, and the
-/// process dies by SIGSEGV (documented in the reporter); the denied call has no effect either way.
-pub(crate) fn path_at(addr: u64, buf: &mut [u8]) -> usize {
-    let p = addr as usize as *const u8;
-    for (i, slot) in buf.iter_mut().enumerate() {
-        // SAFETY: the program handed this address to the kernel as a NUL-terminated path, so the
-        // bytes up to the NUL are readable unless the program passed a bad pointer, in which case
-        // the fault ends a process that was being ended anyway.
-        let b = unsafe { p.add(i).read_volatile() };
-        if b == 0 {
-            return i;
-        }
-        *slot = b;
+/// Copies the NUL-terminated string a trapped call passed at `addr` into `buf`; returns the bytes
+/// copied. Signal-safe, and it never touches the program's memory itself: the kernel copies the
+/// string in 15-byte pieces through the thread's name (`PR_SET_NAME`, then `PR_GET_NAME`),
+/// restored afterwards. A bad pointer gives EFAULT (the copy stops) instead of a fault in the
+/// handler, and a page registered with userfaultfd for user-mode faults fails instead of
+/// blocking the reporter.
+pub(crate) fn read_user_string(addr: u64, buf: &mut [u8]) -> usize {
+    let mut saved = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into a 16-byte local.
+    if unsafe { libc::prctl(libc::PR_GET_NAME, saved.as_mut_ptr()) } != 0 {
+        return 0;
     }
-    buf.len()
+    let mut n = 0;
+    while n < buf.len() {
+        // SAFETY: PR_SET_NAME makes the kernel copy at most 15 bytes from `addr + n`, checking
+        // the address; the process's memory is not touched from user space.
+        let set = unsafe { libc::prctl(libc::PR_SET_NAME, addr.wrapping_add(n as u64)) };
+        if set != 0 {
+            break;
+        }
+        let mut piece = [0u8; 16];
+        // SAFETY: as above, into a 16-byte local.
+        unsafe { libc::prctl(libc::PR_GET_NAME, piece.as_mut_ptr()) };
+        let len = piece.iter().position(|&b| b == 0).unwrap_or(15).min(15);
+        let take = len.min(buf.len() - n);
+        buf[n..n + take].copy_from_slice(&piece[..take]);
+        n += take;
+        if len < 15 {
+            break;
+        }
+    }
+    // SAFETY: restores the name saved above, from a local.
+    unsafe { libc::prctl(libc::PR_SET_NAME, saved.as_ptr()) };
+    n
 }
 
 /// An atomic `Option<&'static T>`: the phase in force, readable from the signal handler with one
@@ -567,4 +662,76 @@ unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
 unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
     // SAFETY: see `set_return`; a0 (register 10) carries the syscall's return value.
     unsafe { (*uc).uc_mcontext.__gregs[10] = value as libc::c_ulong };
+}
+
+/// `personality(persona)`, returning the previous persona. See personality(2).
+pub(crate) fn personality(persona: u64) -> u64 {
+    // SAFETY: an integer argument only.
+    let r = unsafe { libc::syscall(libc::SYS_personality, persona) };
+    u64::try_from(r).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use sandbox_policy::bpf::{self, SeccompData, ret};
+
+    use super::DYING;
+
+    fn verdict(nr: libc::c_long, args: [u64; 6]) -> u32 {
+        bpf::validate(&DYING).unwrap();
+        let d = SeccompData {
+            nr: u32::try_from(nr).unwrap(),
+            args,
+            ..SeccompData::default()
+        };
+        bpf::run(&DYING, &d).action
+    }
+
+    #[test]
+    fn the_dying_filter_leaves_only_the_reporter_its_calls() {
+        let a = |v: &[u64]| {
+            let mut x = [0u64; 6];
+            x[..v.len()].copy_from_slice(v);
+            x
+        };
+        assert_eq!(verdict(libc::SYS_write, a(&[2, 0x1000, 10])), ret::ALLOW);
+        assert_eq!(
+            verdict(libc::SYS_write, a(&[1, 0x1000, 10])),
+            ret::KILL_PROCESS
+        );
+        assert_eq!(
+            verdict(libc::SYS_rt_sigaction, a(&[6, 0, 0x1000, 8])),
+            ret::ALLOW
+        );
+        assert_eq!(
+            verdict(libc::SYS_rt_sigaction, a(&[6, 0x1000, 0, 8])),
+            ret::KILL_PROCESS
+        );
+        assert_eq!(
+            verdict(libc::SYS_rt_sigaction, a(&[6, 1 << 32, 0, 8])),
+            ret::KILL_PROCESS
+        );
+        let (set, get) = (libc::PR_SET_NAME as u64, libc::PR_GET_NAME as u64);
+        assert_eq!(verdict(libc::SYS_prctl, a(&[set, 0x1000])), ret::ALLOW);
+        assert_eq!(verdict(libc::SYS_prctl, a(&[get, 0x1000])), ret::ALLOW);
+        assert_eq!(verdict(libc::SYS_prctl, a(&[39])), ret::KILL_PROCESS);
+        for nr in [
+            libc::SYS_tgkill,
+            libc::SYS_getpid,
+            libc::SYS_gettid,
+            libc::SYS_exit_group,
+            libc::SYS_rt_sigprocmask,
+        ] {
+            assert_eq!(verdict(nr, a(&[])), ret::ALLOW, "{nr}");
+        }
+        for nr in [
+            libc::SYS_read,
+            libc::SYS_openat,
+            libc::SYS_clone,
+            libc::SYS_mmap,
+            libc::SYS_sendto,
+        ] {
+            assert_eq!(verdict(nr, a(&[])), ret::KILL_PROCESS, "{nr}");
+        }
+    }
 }
