@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::rule::Class;
+use crate::rule::{Class, Table};
 use crate::{Arch, ENOSYS_CALLS, NEVER, Promise, PromiseSet, table};
 
 /// Markdown listing, for each promise, the syscalls it allows on `arch` (with `*` where only some
@@ -81,5 +81,85 @@ pub fn markdown(arch: Arch) -> String {
             .iter()
             .all(|r| r.class != Class::Promised || !r.alts.is_empty())
     );
+    out
+}
+
+/// What each promise is for, in one line: the README's promise table puts it beside the calls
+/// the table grants.
+#[must_use]
+pub fn summary(p: Promise) -> &'static str {
+    match p {
+        Promise::Stdio => {
+            "memory (no `PROT_EXEC`), I/O on open descriptors, pipes, polling, time, signals to the own process, threads (`clone` with thread flags only), identity getters, `getrandom`"
+        }
+        Promise::Rpath => "open read-only, stat, access, readlink, getdents, chdir, getcwd",
+        Promise::Wpath => "open for writing, truncate",
+        Promise::Cpath => "`O_CREAT`, rename, link, symlink, unlink, mkdir, rmdir",
+        Promise::Dpath => "mknod, mkfifo",
+        Promise::Tmppath => {
+            "create, use and unlink files under `/tmp` (path-precise with Landlock)"
+        }
+        Promise::Inet => {
+            "`AF_INET`/`AF_INET6` sockets: socket, connect, bind, listen, accept, a socket-option whitelist"
+        }
+        Promise::Mcast => "multicast socket options (with inet)",
+        Promise::Fattr => {
+            "chmod, utimes, xattrs; setuid/setgid/sticky bits need chown too; group changes only"
+        }
+        Promise::Chown => "chown to anyone",
+        Promise::Flock => "file locks",
+        Promise::Unix => {
+            "`AF_UNIX` sockets: socket, connect, bind, listen, accept, `sendmsg`/`recvmsg`"
+        }
+        Promise::Dns => {
+            "resolver sockets (UDP/TCP, nscd, netlink route) and reading the resolver files only"
+        }
+        Promise::Getpw => "reading the password and group files only (and asking nscd)",
+        Promise::Sendfd => "`sendmsg`",
+        Promise::Recvfd => "`recvmsg`",
+        Promise::Tty => "terminal ioctls (never `TIOCSTI` or `TIOCLINUX`)",
+        Promise::Proc => {
+            "fork (no namespace flags, ever), signals to other processes, sessions, priorities, limits"
+        }
+        Promise::Exec => "`execve`; `execveat` without `AT_EMPTY_PATH`",
+        Promise::ProtExec => {
+            "`PROT_EXEC` in `mmap`/`mprotect`/`pkey_mprotect`, `personality`, executable memfds"
+        }
+        Promise::Settime => "set the clock",
+        Promise::Id => "`set*id`, `setgroups`, capabilities",
+        Promise::Unveil => "unveiling in a later phase (the Landlock calls, `O_PATH` handles)",
+        Promise::Error => "denied calls fail with `EPERM` and the program goes on",
+    }
+}
+
+/// How many syscalls of `table` a promise takes part in allowing.
+fn calls_for(table: &Table, p: Promise) -> usize {
+    table
+        .rules
+        .iter()
+        .filter(|r| r.alts.iter().any(|a| a.needs.contains(p)))
+        .count()
+}
+
+/// The README's promise table, generated: one row per promise, its summary and how many calls
+/// it takes part in allowing on each architecture. A test keeps the README's copy current.
+#[must_use]
+pub fn readme_table() -> String {
+    let tables: Vec<Table> = Arch::ALL.iter().map(|a| table(*a)).collect();
+    let mut out =
+        String::from("| promise | allows | calls (x86_64 / aarch64 / riscv64) |\n|---|---|---|\n");
+    for p in Promise::ALL {
+        let counts: Vec<String> = tables
+            .iter()
+            .map(|t| calls_for(t, *p).to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            p.name(),
+            summary(*p),
+            counts.join(" / ")
+        );
+    }
     out
 }
