@@ -1644,6 +1644,20 @@ struct Env {
     bins: BTreeMap<&'static str, PathBuf>,
 }
 
+/// A scratch directory outside /tmp, wherever the checkout is (CI may clone under /tmp): the
+/// StdOthers rows hold tmppath, which reaches everything under /tmp.
+fn outside_tmp() -> PathBuf {
+    let dir = Path::new("/var/tmp").join(format!("sandbox-compat-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let real = std::fs::canonicalize(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    assert!(
+        !real.starts_with("/tmp"),
+        "{} resolves into /tmp; the StdOthers rows need a directory outside it",
+        real.display()
+    );
+    dir
+}
+
 fn case_dir(env: &Env, case: &Case, n: usize) -> PathBuf {
     match case.row.section {
         Section::StdOthers => env.outside.join(n.to_string()),
@@ -2200,7 +2214,7 @@ fn main() {
     let env = Env {
         exe: std::env::current_exe().expect("test binary path"),
         base: base.clone(),
-        outside: bins_dir.join("cases"),
+        outside: outside_tmp(),
         bins,
     };
     let all_rows = rows(&sections);
@@ -2276,6 +2290,7 @@ fn main() {
     }
     let _ = std::fs::remove_dir_all(&base);
     let _ = std::fs::remove_dir_all(&bins_dir);
+    let _ = std::fs::remove_dir_all(&env.outside);
 
     // The document.
     if filters.is_empty() {
