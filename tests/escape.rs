@@ -2196,7 +2196,7 @@ mod imp {
     }
 
     fn tmppath_outside_tmp() {
-        let outside = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        let outside = PathBuf::from("/var/tmp").join(format!(
             "sandbox-escape-tmppath-{}",
             std::os::unix::process::parent_id()
         ));
@@ -2935,7 +2935,7 @@ mod imp {
                 name: "tmppath_unlinks_only_under_tmp",
                 child: tmppath_outside_tmp,
                 check: |r| {
-                    let outside = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                    let outside = PathBuf::from("/var/tmp")
                         .join(format!("sandbox-escape-tmppath-{}", std::process::id()));
                     let kept = outside.exists();
                     let _ = std::fs::remove_file(&outside);
