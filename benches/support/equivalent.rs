@@ -149,81 +149,11 @@ fn target_arch(arch: Arch) -> TargetArch {
     }
 }
 
-/// The alternatives `promises` holds, merged; `None` when one of them has no condition left
-/// (the call is allowed whatever its arguments).
+/// The alternatives `promises` holds, merged as the table's compiler merges them; `None` when
+/// one of them has no condition left (the call is allowed whatever its arguments).
 fn held(alts: &[Alt], promises: PromiseSet) -> Option<Vec<Alt>> {
-    let mut held: Vec<Alt> = alts
-        .iter()
-        .filter(|a| promises.includes(a.needs))
-        .map(|a| {
-            let mut conds: Vec<Cond> = a.conds.iter().filter(|c| !trivial(c)).cloned().collect();
-            conds.sort();
-            Alt {
-                needs: PromiseSet::EMPTY,
-                conds,
-            }
-        })
-        .collect();
-    held.sort();
-    held.dedup();
-    loop {
-        if held.iter().any(|a| a.conds.is_empty()) {
-            return None;
-        }
-        let pair = (0..held.len()).find_map(|i| {
-            (i + 1..held.len()).find_map(|j| merge(&held[i], &held[j]).map(|m| (i, j, m)))
-        });
-        let Some((i, j, merged)) = pair else {
-            return Some(held);
-        };
-        held.remove(j);
-        held[i] = merged;
-    }
-}
-
-/// A condition every value passes: all combinations of the masked bits are listed.
-fn trivial(c: &Cond) -> bool {
-    match &c.test {
-        Test::In(values) => c.mask.count_ones() <= 8 && values.len() == 1 << c.mask.count_ones(),
-        Test::NotIn(values) => values.is_empty(),
-        Test::SelfPid => false,
-    }
-}
-
-/// Two alternatives that differ only in the values of one `In` condition, as one.
-fn merge(a: &Alt, b: &Alt) -> Option<Alt> {
-    if a.conds.len() != b.conds.len() {
-        return None;
-    }
-    let diff: Vec<usize> = (0..a.conds.len())
-        .filter(|&i| a.conds[i] != b.conds[i])
-        .collect();
-    let [i] = diff[..] else { return None };
-    let (x, y) = (&a.conds[i], &b.conds[i]);
-    let (Test::In(xv), Test::In(yv)) = (&x.test, &y.test) else {
-        return None;
-    };
-    if (x.arg, x.width, x.mask) != (y.arg, y.width, y.mask) {
-        return None;
-    }
-    let mut values = xv.clone();
-    values.extend(yv);
-    values.sort_unstable();
-    values.dedup();
-    let cond = Cond {
-        test: Test::In(values),
-        ..x.clone()
-    };
-    let mut conds = a.conds.clone();
-    if trivial(&cond) {
-        conds.remove(i);
-    } else {
-        conds[i] = cond;
-    }
-    Some(Alt {
-        needs: PromiseSet::EMPTY,
-        conds,
-    })
+    let held = sandbox_policy::compile::held_alternatives(alts, promises);
+    (!held.iter().any(|a| a.conds.is_empty())).then_some(held)
 }
 
 /// Appends to `out` one rule per combination of the values of `conds`.

@@ -197,9 +197,17 @@ fn leaf_for(alts: &[Alt], pretend: &[Alt], policy: &Policy, deny: u32) -> Leaf {
 
 /// The alternatives the policy holds, merged, with trivial conditions dropped.
 fn held(alts: &[Alt], policy: &Policy) -> Vec<Alt> {
+    held_alternatives(alts, policy.promises)
+}
+
+/// The alternatives `promises` holds, as the compiler checks them: trivial conditions dropped,
+/// alternatives that differ in one condition's values merged. A single alternative with no
+/// condition means the call is allowed whatever its arguments.
+#[must_use]
+pub fn held_alternatives(alts: &[Alt], promises: PromiseSet) -> Vec<Alt> {
     let held: Vec<Alt> = alts
         .iter()
-        .filter(|a| policy.promises.includes(a.needs))
+        .filter(|a| promises.includes(a.needs))
         .map(|a| Alt {
             needs: a.needs,
             conds: a.conds.iter().filter(|c| !trivial(c)).cloned().collect(),

@@ -390,10 +390,7 @@ pub(crate) fn apply(
     let promises = known.unwrap_or_else(PromiseSet::all);
     let mut implicit = known.map(implied).unwrap_or_default();
     if let (true, Some(promises)) = (general, known) {
-        implicit.extend(general_rules(promises).map_err(|source| UnveilError::Open {
-            path: PathBuf::from("/"),
-            source,
-        })?);
+        implicit.extend(general_rules(promises).map_err(open_error("/"))?);
     }
     let mut rules: Vec<Rule> = Vec::new();
     for (u, is_implicit) in unveils
@@ -410,17 +407,9 @@ pub(crate) fn apply(
                     source: e,
                 });
             }
-            Err(e) => {
-                return Err(UnveilError::Open {
-                    path: u.path.clone(),
-                    source: e,
-                });
-            }
+            Err(e) => return Err(open_error(&u.path)(e)),
         };
-        let (dev, ino, is_dir) = sys::identity(fd.as_fd()).map_err(|e| UnveilError::Open {
-            path: u.path.clone(),
-            source: e,
-        })?;
+        let (dev, ino, is_dir) = sys::identity(fd.as_fd()).map_err(open_error(&u.path))?;
         // The same inode named twice: Landlock rules add up, so keep one rule with the union.
         if let Some(r) = rules.iter_mut().find(|r| r.dev == dev && r.ino == ino) {
             r.perms = Perms::from_bits(r.perms.bits() | u.perms.bits());
@@ -455,11 +444,18 @@ pub(crate) fn apply(
 
     // Landlock rules only add rights: a rule inside an unveiled directory cannot take away what
     // the directory grants (OpenBSD's "most specific rule wins" has no Landlock equivalent).
+    // The directories above each rule, walked once: the user's rules always need them, the
+    // implicit ones (possibly thousands, for wpath's rules around the protected files) only for
+    // the narrowing check.
+    let mut above_rule = Vec::with_capacity(rules.len());
     for r in &rules {
-        let ancestors = ancestors_of(r).map_err(|e| UnveilError::Open {
-            path: r.path.clone(),
-            source: e,
-        })?;
+        above_rule.push(if r.implicit && previous.is_none() {
+            BTreeSet::new()
+        } else {
+            ancestors_of(r).map_err(open_error(&r.path))?
+        });
+    }
+    for (r, ancestors) in rules.iter().zip(&above_rule) {
         for a in &rules {
             if std::ptr::eq(a, r)
                 || a.implicit
@@ -503,10 +499,7 @@ pub(crate) fn apply(
     // no rule may grant writing at, above or below them.
     // `guarded`: a Landlock domain in force already keeps them unwritable, and rules only narrow.
     if needs_proc_guard(promises) && !guarded {
-        let protected = protected_paths().map_err(|source| UnveilError::Open {
-            path: PathBuf::from("/proc/self/maps"),
-            source,
-        })?;
+        let protected = protected_paths().map_err(open_error("/proc/self/maps"))?;
         for q in &protected {
             let Ok(fd) = sys::open_path(None, q, 0) else {
                 continue;
@@ -523,21 +516,12 @@ pub(crate) fn apply(
                 path: q.clone(),
                 implicit: true,
             };
-            let above = ancestors_of(&target).map_err(|source| UnveilError::Open {
-                path: q.clone(),
-                source,
-            })?;
-            for r in rules
-                .iter()
-                .filter(|r| !r.implicit && r.perms.includes(Perms::W))
-            {
-                let below = r.is_dir && is_dir && {
-                    let ra = ancestors_of(r).map_err(|source| UnveilError::Open {
-                        path: r.path.clone(),
-                        source,
-                    })?;
-                    ra.contains(&(dev, ino))
-                };
+            let above = ancestors_of(&target).map_err(open_error(q))?;
+            for (r, r_above) in rules.iter().zip(&above_rule) {
+                if r.implicit || !r.perms.includes(Perms::W) {
+                    continue;
+                }
+                let below = r.is_dir && is_dir && r_above.contains(&(dev, ino));
                 if (r.dev, r.ino) == (dev, ino) || above.contains(&(r.dev, r.ino)) || below {
                     return Err(UnveilError::Unenforceable(format!(
                         "{} is unveiled writable, which includes {}, a way to change code without prot_exec; add prot_exec or unveil narrower paths",
@@ -670,17 +654,9 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
         call: "landlock_create_ruleset",
         source,
     })?;
-    let protected = protected_paths().map_err(|source| UnveilError::Open {
-        path: PathBuf::from("/proc/self/maps"),
-        source,
-    })?;
+    let protected = protected_paths().map_err(open_error("/proc/self/maps"))?;
     let mut writable = Vec::new();
-    writable_around(Path::new("/"), &protected, &mut writable).map_err(|source| {
-        UnveilError::Open {
-            path: PathBuf::from("/"),
-            source,
-        }
-    })?;
+    writable_around(Path::new("/"), &protected, &mut writable).map_err(open_error("/"))?;
     let mut rules = 0;
     for path in &writable {
         let Ok(fd) = sys::open_path(None, path, libc::O_NOFOLLOW) else {
@@ -705,6 +681,12 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
         threads,
         not_enforced: Vec::new(),
     })
+}
+
+/// Maps an I/O error on `path` to [`UnveilError::Open`].
+fn open_error(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> UnveilError {
+    let path = path.into();
+    move |source| UnveilError::Open { path, source }
 }
 
 /// (dev, ino) of every directory above `r`, up to the root.

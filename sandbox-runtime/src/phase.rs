@@ -148,10 +148,18 @@ pub fn enter(phase: &'static Phase) {
 
 /// [`enter`] for a phase with `#[unveil]`s: `unveils` evaluates the paths, on the first entry
 /// only (re-entering the phase in force evaluates nothing).
+#[inline]
 pub fn enter_with(phase: &'static Phase, unveils: impl FnOnce() -> Vec<Unveil>) {
     if CURRENT.holds(phase) {
         return;
     }
+    // Everything past the one load is shared by all phases, not copied into each annotated fn.
+    let mut unveils = Some(unveils);
+    enter_or_abort(phase, &mut || unveils.take().map_or_else(Vec::new, |f| f()));
+}
+
+#[inline(never)]
+fn enter_or_abort(phase: &'static Phase, unveils: &mut dyn FnMut() -> Vec<Unveil>) {
     if let Err(e) = enter_slow(phase, unveils) {
         let mut msg = format!("sandbox: cannot enter phase {}: {e}", phase.describe());
         let mut source = std::error::Error::source(&e);
@@ -175,12 +183,14 @@ pub fn try_enter(
     phase: &'static Phase,
     unveils: impl FnOnce() -> Vec<Unveil>,
 ) -> Result<Enforced, PledgeError> {
-    enter_slow(phase, unveils)
+    let mut unveils = Some(unveils);
+    enter_slow(phase, &mut || unveils.take().map_or_else(Vec::new, |f| f()))
 }
 
+/// Enters a phase that is not in force. `unveils` is called at most once.
 fn enter_slow(
     phase: &'static Phase,
-    unveils: impl FnOnce() -> Vec<Unveil>,
+    unveils: &mut dyn FnMut() -> Vec<Unveil>,
 ) -> Result<Enforced, PledgeError> {
     let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
     // A panic while holding the lock leaves the state as it was: take it back.
@@ -444,6 +454,27 @@ impl Restrict {
     pub fn apply(self) -> Result<Enforced, PledgeError> {
         let caller = Location::caller();
         let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
+        // A phase without unveils is the same phase each time this call site asks for the same
+        // thing: reuse it (no compiling, no new leaked phase; re-entry is then the usual check).
+        // A phase with unveils is built anew: its paths may differ from one call to the next.
+        let key = (
+            caller.file(),
+            caller.line(),
+            self.promises.clone(),
+            self.penalty,
+            self.best_effort,
+        );
+        if self.unveils.is_empty() {
+            let cached = RUNTIME_PHASES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, phase)| *phase);
+            if let Some(phase) = cached {
+                return enter_slow(phase, &mut Vec::new);
+            }
+        }
         let (set, pledged) = match &self.promises {
             Some(p) => (PromiseSet::parse(p)?, true),
             None => (PromiseSet::EMPTY, false),
@@ -477,10 +508,20 @@ impl Restrict {
             unveils: !self.unveils.is_empty(),
             best_effort: self.best_effort,
         }));
-        let unveils = self.unveils;
-        enter_slow(phase, move || unveils)
+        if self.unveils.is_empty() {
+            RUNTIME_PHASES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((key, phase));
+        }
+        let mut unveils = Some(self.unveils);
+        enter_slow(phase, &mut || unveils.take().unwrap_or_default())
     }
 }
+
+/// Phases built by [`Restrict::apply`] without unveils, by call site and request.
+type RuntimeKey = (&'static str, u32, Option<String>, Penalty, bool);
+static RUNTIME_PHASES: Mutex<Vec<(RuntimeKey, &'static Phase)>> = Mutex::new(Vec::new());
 
 /// The promises in force and the phase that set them.
 pub(crate) fn held() -> Option<(PromiseSet, String)> {

@@ -82,7 +82,7 @@ pub(crate) extern "C" fn on_sigsys(
             return;
         }
     }
-    if u32::try_from(sys::getpid_raw()).ok() != Some(INSTALLED_BY.load(Ordering::Relaxed)) {
+    if sys::getpid() != INSTALLED_BY.load(Ordering::Relaxed) {
         // A child process (fork, or a vfork child such as musl's posix_spawn, whose stack is a
         // few KiB inside its parent's frame): a short line built without core::fmt, then die.
         let ok = sys::prepare_to_die();

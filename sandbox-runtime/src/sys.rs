@@ -74,17 +74,11 @@ pub(crate) fn install_filter_all_threads(prog: &[Insn]) -> Install {
     }
 }
 
-/// `getpid()`. Signal-safe.
+/// `getpid()` as a raw syscall (no libc caching, right in a `vfork` child). Signal-safe.
 pub(crate) fn getpid() -> u32 {
     // SAFETY: no arguments.
-    let pid = unsafe { libc::getpid() };
+    let pid = unsafe { libc::syscall(libc::SYS_getpid) };
     u32::try_from(pid).unwrap_or(0)
-}
-
-/// `getpid()` as a raw syscall. Signal-safe.
-pub(crate) fn getpid_raw() -> i64 {
-    // SAFETY: no arguments.
-    unsafe { libc::syscall(libc::SYS_getpid) }
 }
 
 /// `write(2, bytes)`, all of it, retrying on short writes. Signal-safe.
