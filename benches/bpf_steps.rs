@@ -15,12 +15,11 @@
 //!
 //! Not timed: `cargo bench --bench bpf_steps` prints Markdown on stdout.
 
-#[path = "support/compact.rs"]
-mod compact;
 #[path = "support/equivalent.rs"]
 mod equivalent;
 
 use sandbox_policy::bpf::{self, Insn, SeccompData, ret};
+use sandbox_policy::compile::compile_unshared;
 use sandbox_policy::{
     Arch, Cond, Penalty, Policy, Promise, PromiseSet, Table, Test, Width, compile, table,
 };
@@ -95,19 +94,21 @@ struct Row {
     wrong: usize,
     /// Calls that one program allows and the other does not.
     disagree: Vec<String>,
-    /// Length of our program with shared returns (the prototype in `support/compact.rs`).
-    compact_len: usize,
-    /// Probes on which the program with shared returns differs in verdict or count.
-    compact_differs: usize,
+    /// Length of our program before its last pass shared return instructions.
+    unshared_len: usize,
+    /// Probes on which the program before that pass differs in verdict or count.
+    unshared_differs: usize,
 }
 
 fn measure(table: &Table, label: String, policy: &Policy) -> Row {
     let program = compile(table, policy).expect("every policy compiles");
     let ours = program.patched(PID);
     let theirs = to_insns(&Source::from_table(table, policy, PID).program());
-    let compact = compact::share_returns(&ours);
+    let unshared = compile_unshared(table, policy)
+        .expect("every policy compiles")
+        .patched(PID);
     bpf::validate(&ours).expect("our program is valid");
-    bpf::validate(&compact).expect("the program with shared returns is valid");
+    bpf::validate(&unshared).expect("the program before sharing returns is valid");
     bpf::validate(&theirs).expect("seccompiler's program is valid");
     let mut row = Row {
         label,
@@ -121,8 +122,8 @@ fn measure(table: &Table, label: String, policy: &Policy) -> Row {
         },
         wrong: 0,
         disagree: Vec::new(),
-        compact_len: compact.len(),
-        compact_differs: 0,
+        unshared_len: unshared.len(),
+        unshared_differs: 0,
     };
     for r in &table.rules {
         let (mut ours_max, mut theirs_max, mut allowed) = (0, 0, false);
@@ -135,8 +136,8 @@ fn measure(table: &Table, label: String, policy: &Policy) -> Row {
             };
             let o = bpf::run(&ours, &d);
             let t = bpf::run(&theirs, &d);
-            if bpf::run(&compact, &d) != o {
-                row.compact_differs += 1;
+            if bpf::run(&unshared, &d) != o {
+                row.unshared_differs += 1;
             }
             if o.action != table.decide(policy, &d, PID) {
                 row.wrong += 1;
@@ -192,7 +193,7 @@ fn policies() -> Vec<(String, Policy)> {
 
 fn print_rows(rows: &[Row]) {
     println!(
-        "| policy | ours: insns | ours: max | ours: mean | ours: mean allowed | seccompiler: insns | seccompiler: max | seccompiler: mean | seccompiler: mean allowed | ours, shared returns: insns |"
+        "| policy | ours: insns | ours: max | ours: mean | ours: mean allowed | seccompiler: insns | seccompiler: max | seccompiler: mean | seccompiler: mean allowed | ours before sharing returns: insns |"
     );
     println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for r in rows {
@@ -209,7 +210,7 @@ fn print_rows(rows: &[Row]) {
             r.theirs.max_name,
             r.theirs.mean(),
             r.theirs.allowed_mean(),
-            r.compact_len,
+            r.unshared_len,
         );
     }
 }
@@ -301,14 +302,14 @@ fn main() {
         print_rows(&rows);
         println!();
         let wrong: usize = rows.iter().map(|r| r.wrong).sum();
-        let compact_differs: usize = rows.iter().map(|r| r.compact_differs).sum();
+        let unshared_differs: usize = rows.iter().map(|r| r.unshared_differs).sum();
         let disagree: Vec<String> = rows
             .iter()
             .filter(|r| !r.disagree.is_empty())
             .map(|r| format!("{}: {}", r.label, r.disagree.join(", ")))
             .collect();
         println!(
-            "Checks on {arch}: {wrong} verdicts of our programs differ from the table's reference semantics; {compact_differs} probes give another verdict or count with shared returns; calls allowed by one program and not the other: {}.\n",
+            "Checks on {arch}: {wrong} verdicts of our programs differ from the table's reference semantics; {unshared_differs} probes give another verdict or count before sharing returns; calls allowed by one program and not the other: {}.\n",
             if disagree.is_empty() {
                 "none".to_owned()
             } else {

@@ -25,8 +25,6 @@
 //!
 //! Run it through `scripts/bench.sh`, which writes `docs/PERFORMANCE.md`.
 
-#[path = "support/compact.rs"]
-mod compact;
 #[path = "support/equivalent.rs"]
 mod equivalent;
 
@@ -39,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use sandbox_policy::bpf::{Insn, data, ret};
+use sandbox_policy::compile::compile_unshared;
 use sandbox_policy::{Arch, Penalty, Policy, PromiseSet, compile, table};
 
 use equivalent::{Source, to_sock_filters};
@@ -197,7 +196,7 @@ fn first_entry(c: &mut Criterion) {
         "second-phase",
         "install-ours",
         "install-seccompiler",
-        "install-ours-shared-returns",
+        "install-ours-unshared",
         "install-floor",
         "table",
     ] {
@@ -413,11 +412,11 @@ mod child {
                 seccompiler::apply_filter_all_threads(&prog).expect("install the filter");
                 start.elapsed()
             }
-            "install-ours-shared-returns" => {
-                let prog = compile(&table(native()), &policy())
+            "install-ours-unshared" => {
+                let prog = compile_unshared(&table(native()), &policy())
                     .expect("compiles")
                     .patched(std::process::id());
-                let prog = to_sock_filters(&compact::share_returns(&prog));
+                let prog = to_sock_filters(&prog);
                 let start = Instant::now();
                 seccompiler::apply_filter_all_threads(&prog).expect("install the filter");
                 start.elapsed()

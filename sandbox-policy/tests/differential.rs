@@ -2,6 +2,7 @@
 //! inputs on every architecture and many random promise sets.
 
 use sandbox_policy::bpf::{self, SeccompData};
+use sandbox_policy::compile::compile_unshared;
 use sandbox_policy::{Arch, Penalty, Policy, Promise, PromiseSet, compile, table};
 
 /// xorshift64*: deterministic, so a failure names a reproducible seed.
@@ -89,6 +90,16 @@ fn compiled_programs_agree_with_the_table() {
             let prog = compile(&t, &policy).unwrap();
             let insns = prog.patched(pid);
             bpf::validate(&insns).unwrap();
+            // The same program before its returns were shared: every call must run the same
+            // number of instructions to the same verdict, in a shorter program.
+            let unshared = compile_unshared(&t, &policy).unwrap();
+            assert!(
+                insns.len() < unshared.insns.len(),
+                "{arch} {policy:?}: sharing returns saved nothing ({} instructions)",
+                insns.len()
+            );
+            assert_eq!(prog.ranges, unshared.ranges);
+            let unshared = unshared.patched(pid);
             for _ in 0..3000 {
                 let nr = match rng.below(10) {
                     0 => rng.next() as u32,
@@ -113,9 +124,14 @@ fn compiled_programs_agree_with_the_table() {
                     instruction_pointer: rng.next(),
                     args,
                 };
-                let got = bpf::run(&insns, &d).action;
+                let got = bpf::run(&insns, &d);
                 let want = t.decide(&policy, &d, pid);
-                assert_eq!(got, want, "{arch} {policy:?} pid {pid} {d:x?}");
+                assert_eq!(got.action, want, "{arch} {policy:?} pid {pid} {d:x?}");
+                assert_eq!(
+                    got,
+                    bpf::run(&unshared, &d),
+                    "shared returns changed the run: {arch} {policy:?} pid {pid} {d:x?}"
+                );
             }
         }
     }
