@@ -68,10 +68,10 @@ fn probes(table: &Table, nr: u32) -> Vec<[u64; 6]> {
     let Some(rule) = table.rule(nr) else {
         return out;
     };
-    for alt in rule.alts.iter().chain(&rule.pretend) {
+    for alt in rule.alts.iter().chain(rule.pretend.iter()) {
         for last in [false, true] {
             let mut args = [0u64; 6];
-            for c in &alt.conds {
+            for c in alt.conds.iter() {
                 let v = meeting(c, last);
                 let slot = &mut args[usize::from(c.arg)];
                 // Several conditions on one argument (clone flags): set what each asks for.
@@ -125,7 +125,7 @@ fn measure(table: &Table, label: String, policy: &Policy) -> Row {
         unshared_len: unshared.len(),
         unshared_differs: 0,
     };
-    for r in &table.rules {
+    for r in table.rules.iter() {
         let (mut ours_max, mut theirs_max, mut allowed) = (0, 0, false);
         for args in probes(table, r.nr) {
             let d = SeccompData {

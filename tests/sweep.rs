@@ -110,7 +110,7 @@ mod imp {
         }
         let mut args = [ONES; 6];
         let mut int = [false; 6];
-        for c in &alt.conds {
+        for c in alt.conds.iter() {
             let i = usize::from(c.arg);
             match (&c.test, c.width) {
                 (Test::SelfPid, _) => return None,
@@ -160,8 +160,8 @@ mod imp {
             v.push(one(JUNK_NR | u64::from(nr), [ONES; 6], "junk-nr"));
         }
         for (variant, high) in [("conds", 0u64), ("conds-junk", 0xffff_ffff_0000_0000)] {
-            for rule in &table.rules {
-                for alt in rule.alts.iter().chain(&rule.pretend) {
+            for rule in table.rules.iter() {
+                for alt in rule.alts.iter().chain(rule.pretend.iter()) {
                     if let Some(args) = satisfying(alt, high) {
                         v.push(one(u64::from(rule.nr), args, variant));
                     }

@@ -66,7 +66,7 @@ impl Source {
     /// compare with.
     pub(crate) fn from_table(table: &Table, policy: &Policy, pid: u32) -> Source {
         let mut rules = Vec::new();
-        for rule in &table.rules {
+        for rule in table.rules.iter() {
             if rule.class != Class::Promised {
                 continue; // ENOSYS and never-allowed calls: the mismatch action
             }
@@ -177,7 +177,7 @@ fn expand(conds: &[Cond], pid: u32, prefix: &mut Vec<Check>, out: &mut Vec<Vec<C
     };
     match &cond.test {
         Test::In(values) => {
-            for &v in values {
+            for &v in values.iter() {
                 prefix.push(check(eq, v));
                 expand(rest, pid, prefix, out);
                 prefix.pop();

@@ -29,6 +29,7 @@
 //! process id written at install time. So the code generator is ours; the instruction types
 //! are plain `sock_filter`s that the runtime hands to seccomp(2).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::arch::Arch;
@@ -158,7 +159,7 @@ fn build(table: &Table, policy: &Policy, share: bool) -> Result<Program, Compile
         }
     };
     let mut next = 0u32;
-    for rule in &table.rules {
+    for rule in table.rules.iter() {
         if rule.nr > next {
             push(next, Leaf::Return(enosys));
         }
@@ -212,7 +213,7 @@ fn leaf_for(alts: &[Alt], pretend: &[Alt], policy: &Policy, deny: u32) -> Leaf {
     let pretend = if pretend.iter().any(|a| a.conds.is_empty()) {
         vec![Alt {
             needs: PromiseSet::EMPTY,
-            conds: vec![],
+            conds: Cow::Borrowed(&[]),
         }]
     } else {
         pretend
@@ -241,7 +242,7 @@ pub fn held_alternatives(alts: &[Alt], promises: PromiseSet) -> Vec<Alt> {
     if held.iter().any(|a| a.conds.is_empty()) {
         return vec![Alt {
             needs: PromiseSet::EMPTY,
-            conds: vec![],
+            conds: Cow::Borrowed(&[]),
         }];
     }
     merge(held)
@@ -264,7 +265,7 @@ fn trivial(c: &Cond) -> bool {
 /// under "rpath wpath" becomes one load, one mask and eight comparisons.
 fn merge(mut alts: Vec<Alt>) -> Vec<Alt> {
     for a in &mut alts {
-        a.conds.sort();
+        a.conds.to_mut().sort();
         a.needs = PromiseSet::EMPTY; // needs are settled; only conditions matter
     }
     alts.sort();
@@ -302,15 +303,15 @@ fn merge_pair(a: &Alt, b: &Alt) -> Option<Alt> {
     if (x.arg, x.width, x.mask) != (y.arg, y.width, y.mask) {
         return None;
     }
-    let mut values = xv.clone();
-    values.extend(yv);
+    let mut values = xv.to_vec();
+    values.extend(yv.iter());
     values.sort_unstable();
     values.dedup();
     let cond = Cond {
-        test: Test::In(values),
+        test: Test::In(values.into()),
         ..x.clone()
     };
-    let mut conds = a.conds.clone();
+    let mut conds = a.conds.to_vec();
     if trivial(&cond) {
         conds.remove(i);
     } else {
@@ -318,7 +319,7 @@ fn merge_pair(a: &Alt, b: &Alt) -> Option<Alt> {
     }
     Some(Alt {
         needs: a.needs,
-        conds,
+        conds: conds.into(),
     })
 }
 
@@ -345,7 +346,7 @@ fn checks(asm: &mut Asm, allow: &[Alt], pretend: &[Alt], deny: u32) {
         for alt in alts {
             let fail = asm.label();
             let mut loaded: Option<u32> = None;
-            for cond in &alt.conds {
+            for cond in alt.conds.iter() {
                 cond_check(asm, cond, fail, &mut loaded);
             }
             asm.op(Insn::ret(action));
@@ -390,7 +391,7 @@ fn cond_check(asm: &mut Asm, cond: &Cond, fail: Label, loaded: &mut Option<u32>)
         (Test::NotIn(values), _) => {
             // NotIn is only used on whole int words.
             load(asm, lo, cond.mask as u32);
-            for v in values {
+            for v in values.iter() {
                 asm.jeq(*v as u32, Target::Label(fail), Target::Next);
             }
         }

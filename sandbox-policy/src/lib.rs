@@ -32,6 +32,7 @@
 pub mod arch;
 pub mod bpf;
 pub mod compile;
+pub mod emit;
 pub mod promise;
 pub mod reference;
 pub mod rule;

@@ -147,8 +147,14 @@ impl PromiseSet {
 
     /// Rebuilds a set from [`PromiseSet::bits`]; unknown bits are dropped.
     #[must_use]
-    pub fn from_bits(bits: u32) -> PromiseSet {
-        PromiseSet(bits & PromiseSet::all().0)
+    pub const fn from_bits(bits: u32) -> PromiseSet {
+        let mut known = 0u32;
+        let mut i = 0;
+        while i < Promise::ALL.len() {
+            known |= 1 << Promise::ALL[i] as u8;
+            i += 1;
+        }
+        PromiseSet(bits & known)
     }
 
     /// Whether `p` is in the set.

@@ -26,7 +26,7 @@ pub fn markdown(arch: Arch) -> String {
     let section = |out: &mut String, title: &str, p: Option<Promise>| {
         let alone = p.map_or(PromiseSet::EMPTY, PromiseSet::of);
         let mut names = Vec::new();
-        for r in &t.rules {
+        for r in t.rules.iter() {
             let with_p: Vec<_> = r
                 .alts
                 .iter()

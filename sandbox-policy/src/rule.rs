@@ -7,9 +7,15 @@
 //! rule has one alternative per combination of access mode and creation flags, and
 //! `O_RDWR | O_CREAT` sits in the alternative that needs rpath, wpath *and* cpath.
 
+use std::borrow::Cow;
+
 use crate::arch::Arch;
 use crate::bpf::{SeccompData, ret};
 use crate::promise::{Promise, PromiseSet};
+
+/// A list in the table: owned when the table is built, borrowed when it is static data (the
+/// runtime's copy is generated at build time, see [`crate::emit`], so that no process builds it).
+pub type List<T> = Cow<'static, [T]>;
 
 /// How much of a 64-bit argument register the kernel reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,9 +31,9 @@ pub enum Width {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Test {
     /// One of these values.
-    In(Vec<u64>),
+    In(List<u64>),
     /// None of these values.
-    NotIn(Vec<u64>),
+    NotIn(List<u64>),
     /// The id of the process that installed the filter (written into the program at install
     /// time; see [`crate::compile::Program::patched`]). Compared as an `int`.
     SelfPid,
@@ -58,7 +64,7 @@ impl Cond {
             arg,
             width: Width::Int,
             mask,
-            test: Test::In(values),
+            test: Test::In(values.into()),
         }
     }
 
@@ -78,7 +84,7 @@ impl Cond {
             arg,
             width: Width::Int,
             mask: 0xffff_ffff,
-            test: Test::NotIn(values),
+            test: Test::NotIn(values.into()),
         }
     }
 
@@ -101,7 +107,7 @@ impl Cond {
             arg,
             width: Width::Long,
             mask: u64::MAX,
-            test: Test::In(vec![0]),
+            test: Test::In(Cow::Borrowed(&[0])),
         }
     }
 
@@ -145,7 +151,7 @@ pub struct Alt {
     /// Promises that must all be held. Empty: allowed under every policy.
     pub needs: PromiseSet,
     /// Conditions that must all hold. Empty: any arguments.
-    pub conds: Vec<Cond>,
+    pub conds: List<Cond>,
 }
 
 impl Alt {
@@ -178,11 +184,11 @@ pub struct Rule {
     /// Its class.
     pub class: Class,
     /// The ways it can be allowed (empty unless [`Class::Promised`]).
-    pub alts: Vec<Alt>,
+    pub alts: List<Alt>,
     /// Calls that no alternative allows but that are answered with success without running
     /// (`SECCOMP_RET_ERRNO` with errno 0) instead of the penalty: replacing the SIGSYS handler,
     /// which `posix_spawn`'s child does before `execve` and which must not take effect.
-    pub pretend: Vec<Alt>,
+    pub pretend: List<Alt>,
 }
 
 /// What happens to a call the policy does not allow.
@@ -247,7 +253,7 @@ pub struct Table {
     /// The architecture.
     pub arch: Arch,
     /// One rule per syscall of the architecture's table, sorted by number.
-    pub rules: Vec<Rule>,
+    pub rules: List<Rule>,
 }
 
 impl Table {
@@ -341,7 +347,7 @@ impl Table {
         let Some(rule) = self.rule(nr) else {
             return out;
         };
-        for alt in &rule.alts {
+        for alt in rule.alts.iter() {
             if !alt.conds.iter().all(|c| c.holds(args, pid)) {
                 continue;
             }

@@ -166,20 +166,20 @@ impl Builder {
     fn allow(&mut self, needs: PromiseSet, name: &'static str, conds: Vec<Cond>) {
         self.referenced.insert(name);
         if self.arch.syscall_number(name).is_some() {
-            self.alts
-                .entry(name)
-                .or_default()
-                .push(Alt { needs, conds });
+            self.alts.entry(name).or_default().push(Alt {
+                needs,
+                conds: conds.into(),
+            });
         }
     }
 
     fn pretend(&mut self, needs: PromiseSet, name: &'static str, conds: Vec<Cond>) {
         self.referenced.insert(name);
         if self.arch.syscall_number(name).is_some() {
-            self.pretend
-                .entry(name)
-                .or_default()
-                .push(Alt { needs, conds });
+            self.pretend.entry(name).or_default().push(Alt {
+                needs,
+                conds: conds.into(),
+            });
         }
     }
 
@@ -666,9 +666,15 @@ fn assemble(b: Builder) -> (Table, BTreeSet<&'static str>) {
             name,
             nr,
             class,
-            alts,
-            pretend,
+            alts: alts.into(),
+            pretend: pretend.into(),
         });
     }
-    (Table { arch, rules }, b.referenced)
+    (
+        Table {
+            arch,
+            rules: rules.into(),
+        },
+        b.referenced,
+    )
 }

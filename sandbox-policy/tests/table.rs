@@ -77,8 +77,8 @@ fn every_name_in_the_table_exists_somewhere() {
 #[test]
 fn no_rule_is_listed_twice() {
     for arch in Arch::ALL {
-        for rule in table(arch).rules {
-            let mut alts = rule.alts.clone();
+        for rule in table(arch).rules.iter() {
+            let mut alts = rule.alts.to_vec();
             alts.sort();
             alts.dedup();
             assert_eq!(
@@ -109,7 +109,7 @@ fn one_row_per_promise() {
         let used = t
             .rules
             .iter()
-            .flat_map(|r| &r.alts)
+            .flat_map(|r| r.alts.iter())
             .any(|a| a.needs.contains(*p));
         assert_eq!(used, *p != Promise::Error, "{p}");
     }

@@ -22,11 +22,11 @@
 
 use std::process::Command;
 
-use sandbox_policy::{Arch, Penalty, Policy, Promise, PromiseSet};
+use sandbox_policy::{Penalty, Policy, Promise, PromiseSet};
 
 use crate::error::PledgeError;
-use crate::phase::TABLE;
 use crate::sys;
+use crate::table::TABLE;
 
 /// Narrowing what a spawned program may do.
 pub trait CommandExt {
@@ -62,9 +62,8 @@ impl CommandExt for Command {
                 });
             }
         }
-        let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
         let program = sandbox_policy::compile(
-            TABLE.get_or_init(|| sandbox_policy::table(arch)),
+            TABLE.ok_or(PledgeError::Unsupported)?,
             &Policy::new(set.minus(PromiseSet::of(Promise::Error)), Penalty::Kill),
         )?;
         let mut insns = program.insns;

@@ -23,6 +23,7 @@ mod phase;
 mod preflight;
 mod report;
 mod sys;
+mod table;
 
 pub use error::PledgeError;
 pub use exec::CommandExt;

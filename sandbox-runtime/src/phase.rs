@@ -1,13 +1,14 @@
 //! Phases: what is in force, entering a new one, and the one-atomic-load re-entry.
 
 use std::panic::Location;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use sandbox_policy::bpf::Insn;
-use sandbox_policy::{Arch, Penalty, Policy, PromiseSet, Table};
+use sandbox_policy::{Arch, Penalty, Policy, PromiseSet};
 
 use crate::error::PledgeError;
 use crate::landlock::{self, Applied, LandlockStatus, Unveil};
+use crate::table::TABLE;
 use crate::{preflight, report, sys};
 
 /// A compiled program for the architecture the binary was built for, as the attribute embeds it.
@@ -135,10 +136,6 @@ fn strictness(p: Penalty) -> u8 {
     }
 }
 
-/// The table for this binary's architecture, built once at the first phase entry so that the
-/// reporter can read it from the signal handler without allocating.
-pub(crate) static TABLE: OnceLock<Table> = OnceLock::new();
-
 /// Enters `phase`, or prints why it cannot and aborts. This is what `#[pledge]` calls.
 ///
 /// Re-entering the phase in force costs one atomic load.
@@ -192,7 +189,8 @@ fn enter_slow(
     phase: &'static Phase,
     unveils: &mut dyn FnMut() -> Vec<Unveil>,
 ) -> Result<Enforced, PledgeError> {
-    let arch = Arch::native().ok_or(PledgeError::Unsupported)?;
+    // No table (and no program) for this architecture: refuse before touching anything.
+    TABLE.ok_or(PledgeError::Unsupported)?;
     // A panic while holding the lock leaves the state as it was: take it back.
     let mut state = STATE
         .lock()
@@ -291,7 +289,6 @@ fn enter_slow(
     if !phase.pledged {
         return Ok(state.enter_without_filter(phase, wanted, landlock_status));
     }
-    TABLE.get_or_init(|| sandbox_policy::table(arch));
     if !state.reporter {
         // Installed before the first filter, in every mode, so that no later phase has to
         // replace the SIGSYS handler (which the filters forbid).
@@ -481,7 +478,7 @@ impl Restrict {
         };
         let policy = Policy::new(set, self.penalty);
         let program = if pledged {
-            sandbox_policy::compile(TABLE.get_or_init(|| sandbox_policy::table(arch)), &policy)?
+            sandbox_policy::compile(TABLE.ok_or(PledgeError::Unsupported)?, &policy)?
         } else {
             sandbox_policy::Program::empty(arch)
         };

@@ -1,8 +1,7 @@
 //! The violation reporter: a SIGSYS handler that prints one line and aborts.
 //!
 //! It runs in a signal handler, so it allocates nothing and takes no lock: the line is built in
-//! a fixed buffer on the stack, the phase comes from one atomic load, the table was built before
-//! the first filter. Every syscall it makes (`write` to fd 2, `getpid`, `gettid`,
+//! a fixed buffer on the stack, the phase comes from one atomic load, the table is static data. Every syscall it makes (`write` to fd 2, `getpid`, `gettid`,
 //! `rt_sigaction(SIGABRT)`, `rt_sigprocmask(SIG_UNBLOCK)`, `tgkill(self, tid, SIGABRT)`,
 //! `kill(self, SIGABRT)`, `exit_group`) is allowed under every policy, narrowly (see the table's
 //! "always" block). The signal is aimed at the calling thread, so no other thread can race it.
@@ -26,8 +25,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sandbox_policy::rule::TRAP_DATA;
 use sandbox_policy::{Arch, Class, PromiseSet};
 
-use crate::phase::{CURRENT, TABLE};
+use crate::phase::CURRENT;
 use crate::sys;
+use crate::table::TABLE;
 
 /// A line on the stack: writes past its end are dropped.
 struct Line {
@@ -132,9 +132,7 @@ fn child_report(t: &sys::Trapped) {
     put(&digits[i..]);
     put(b")");
     let held = CURRENT.get().map_or(PromiseSet::EMPTY, |p| p.promises());
-    let best = TABLE
-        .get()
-        .and_then(|tb| tb.explain(held, t.nr, &t.args, sys::getpid()));
+    let best = TABLE.and_then(|tb| tb.explain(held, t.nr, &t.args, sys::getpid()));
     if let Some(missing) = best.filter(|m| !m.is_empty()) {
         put(b" needs promise \"");
         for (k, p) in missing.iter().enumerate() {
@@ -219,7 +217,7 @@ fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
     if let Some(arch) = arch {
         crate::decode::call(line, arch, name, &t.args)?;
     }
-    let table = TABLE.get();
+    let table = TABLE;
     let rule = table.and_then(|tb| tb.rule(t.nr));
     match (rule, table) {
         (Some(r), _) if matches!(r.class, Class::Never(_)) => {
