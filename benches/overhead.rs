@@ -199,6 +199,7 @@ fn first_entry(c: &mut Criterion) {
         "install-ours-unshared",
         "install-floor",
         "table",
+        "preflight",
     ] {
         group.bench_function(how, |b| {
             b.iter_custom(|iters| (0..iters).map(|_| first_entry_once(how)).sum());
@@ -430,6 +431,12 @@ mod child {
             "table" => {
                 let start = Instant::now();
                 black_box(table(native()));
+                start.elapsed()
+            }
+            "preflight" => {
+                let start = Instant::now();
+                sandbox::__private::first_phase_checks()
+                    .expect("no io_uring, no READ_IMPLIES_EXEC");
                 start.elapsed()
             }
             "install-seccompiler" => {

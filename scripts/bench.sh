@@ -297,9 +297,10 @@ fe = {
         "second-phase",
         "install-ours",
         "install-seccompiler",
-        "install-ours-shared-returns",
+        "install-ours-unshared",
         "install-floor",
         "table",
+        "preflight",
     ]
 }
 parts = {k: med(f"parts/{k}") for k in ["table", "compile", "seccompiler-build"]}
@@ -314,9 +315,6 @@ summary.append(
         speedup >= 10,
     )
 )
-projected = (
-    fe["attribute"] - fe["table"] - (fe["install-ours"] - fe["install-ours-shared-returns"])
-)
 t2 = [
     "| what is timed (one fresh process each) | median <sub>95% CI</sub> |",
     "|---|--:|",
@@ -324,11 +322,12 @@ t2 = [
     f"| seccompiler: build the equivalent filter from its rules, compile, install | {cell('first_entry/seccompiler')} |",
     f"| `sandbox::pledge(\"stdio rpath\")`, first phase (compiled at run time) | {cell('first_entry/runtime-api')} |",
     f"| `#[pledge(\"stdio rpath\")]` after a first phase `\"stdio rpath inet\"` | {cell('first_entry/second-phase')} |",
-    f"| part: `sandbox_policy::table(x86_64)` in a fresh process | {cell('first_entry/table')} |",
+    f"| part: the first phase's checks (io_uring, `READ_IMPLIES_EXEC`; `sandbox::__private::first_phase_checks`) | {cell('first_entry/preflight')} |",
     f"| part: no_new_privs + `seccomp(TSYNC)` of our program | {cell('first_entry/install-ours')} |",
-    f"| part: the same with shared returns (prototype, see below) | {cell('first_entry/install-ours-shared-returns')} |",
+    f"| part: the same before sharing returns (`compile_unshared`) | {cell('first_entry/install-ours-unshared')} |",
     f"| part: no_new_privs + `seccomp(TSYNC)` of seccompiler's program | {cell('first_entry/install-seccompiler')} |",
     f"| part: no_new_privs + `seccomp(TSYNC)` of `ret ALLOW` (the kernel's floor) | {cell('first_entry/install-floor')} |",
+    f"| not part of an entry any more: `sandbox_policy::table(x86_64)` in a fresh process (the runtime's table is static data) | {cell('first_entry/table')} |",
 ]
 t2p = [
     "| pure part, timed in the parent (warm) | median <sub>95% CI</sub> |",
@@ -362,7 +361,7 @@ t3 = [
 
 # ---- item 4 -------------------------------------------------------------------------------
 sr = steps_row("`stdio rpath`")
-ours_len, theirs_len, shared_len = int(sr[1]), int(sr[5]), int(sr[9])
+ours_len, theirs_len, unshared_len = int(sr[1]), int(sr[5]), int(sr[9])
 fc = steps_row("`fcntl(fd, F_GETFL)`")
 fcntl_ours, fcntl_theirs = int(fc[1]), int(fc[3])
 gp = steps_row("`getppid()`")
@@ -481,8 +480,8 @@ w(
     "listed values and one with the last (the longest comparison chains). A syscall's count is the "
     "most any of them executed; *max* and *mean* are over all syscall numbers, *mean allowed* over the "
     "calls the policy allows for some arguments. *insns* is the program's length. The last column is "
-    "our program after the shared-returns prototype (see below): same verdicts and same counts on "
-    "every probe, as the check line says."
+    "the length of our program before the compiler's last pass shares return instructions "
+    "(`compile_unshared`): same verdicts and same counts on every probe, as the check line says."
 )
 w("")
 w(
@@ -505,26 +504,23 @@ w("")
 o.extend(t5)
 w("")
 w(
-    "The first pledged function brings in the runtime (the phase logic, the Landlock code, the "
-    "reporter, and the promise table builder with the syscall names of all three architectures, "
-    "which the runtime needs because it builds the table at the first entry, see item 2). Each "
-    "further one adds its program as static data (about 8 bytes an instruction) and a copy of "
-    "`sandbox_runtime::phase::enter_with`, which is generic over the unveil closure and so is "
-    "instantiated, with `enter_slow` inlined into it, once per pledged function (`nm` shows ten "
-    "copies of about 4.8 KB in the 10-function binary). The macro's own work is small: building the "
-    "tables and compiling one policy for the three architectures takes about 4 ms unoptimised "
-    "(measured once by hand); the rest of the per-function build time is rustc and LLVM compiling "
-    "the expansion and that copy."
+    "The first pledged function brings in the runtime: the phase logic, the Landlock code, the "
+    "reporter, and the promise table of the target architecture as static data (written by "
+    "`sandbox-runtime/build.rs`; the table builder itself is not linked in, since no process builds "
+    "the table). Each further one adds its program as static data (8 bytes an instruction) and the "
+    "code of its call site: `sandbox_runtime::phase::enter_with` is an `#[inline]` shim (one atomic "
+    "load and a compare) that calls the one non-generic `enter_or_abort` when the phase is not in "
+    "force, so the slow path exists once per binary. The macro's own work is small: building the "
+    "tables and compiling one policy for the three architectures takes a few milliseconds; the rest "
+    "of the per-function build time is rustc and LLVM compiling the expansion."
 )
 w("")
 w(
-    "Design change (measured once by hand, not by this script: a patched copy of the workspace in "
-    "`/tmp`, same crate and method): making `enter_with` a thin `#[inline]` shim that checks the "
-    "phase in force and otherwise calls one non-generic `enter_dyn(phase, &mut dyn FnMut() -> "
-    "Vec<Unveil>)` took each further pledged function from 117 ms to 63 ms of build time and from "
-    "10.1 KB to 4.1 KB of binary (stripped: 9.4 KB to 4.0 KB), with the re-entry check still "
-    "inlined at the call site. The first pledged function's fixed cost (about 390 KB, most of it "
-    "the run-time table builder) would mostly go with design change 1 of item 2."
+    "Before this round (commit 90f1e4b, the previous run of this script): the first pledged function "
+    "added 393,632 B (342,392 B stripped), most of it the run-time table builder with the syscall "
+    "names of all three architectures, and each further one 10,057 B and 120 ms, because "
+    "`enter_with` was generic over the unveil closure and was instantiated, with the whole slow "
+    "path inlined, once per pledged function."
 )
 w("")
 w("## How it is measured")
@@ -622,89 +618,78 @@ w(
 w("")
 w("### First entry (item 2)")
 w("")
+rest = fe["attribute"] - fe["preflight"] - fe["install-ours"]
+per_insn = (fe["install-ours-unshared"] - fe["install-ours"]) / max(unshared_len - ours_len, 1)
+budget = fe["seccompiler"] / 10
+room = max(budget - fe["install-floor"], 0) / per_insn
 w(
-    f"`#[pledge]`'s first entry ({fmt(fe['attribute'])}) is made of: building the promise table, "
-    f"{fmt(fe['table'])} in a fresh process ({fe['table'] / fe['attribute']:.0%}); installing the "
-    f"program, {fmt(fe['install-ours'])}; the rest, {fmt(fe['attribute'] - fe['table'] - fe['install-ours'])}, "
-    "is the first phase's other work, not broken down further here: the preflight that refuses an "
-    "existing io_uring instance (listing `/proc/self/fd` with a `readlink` per descriptor, reading "
-    "`/proc/self/maps`) and clears `READ_IMPLIES_EXEC`, the SIGSYS handler, opening `/proc/self/task`, "
-    "the phase lock. The table is built at the first entry by the runtime "
-    "(`TABLE.get_or_init(|| sandbox_policy::table(arch))` in `sandbox-runtime/src/phase.rs`) so that "
-    "the SIGSYS reporter can explain a violation without allocating. Building it is string work: "
-    "perf of `table()` shows `memcmp` 19%, malloc and free ≈ 20%, `BTreeMap` insert and get ≈ 17%, "
-    "`Sysno::from_str` 4% (the builder keys everything by syscall name)."
+    f"`#[pledge]`'s first entry ({fmt(fe['attribute'])}) is made of: the first phase's checks, "
+    f"{fmt(fe['preflight'])} in a fresh process (listing `/proc/self/fd` with a `readlink` per "
+    "descriptor and reading `/proc/self/maps`, to refuse an existing io_uring instance; listing "
+    "`/proc/self/task` to check that no other thread has `READ_IMPLIES_EXEC`); installing the "
+    f"program, {fmt(fe['install-ours'])}; the rest, {fmt(rest)}: the SIGSYS handler, opening "
+    "`/proc/self/task` for later Landlock phases, the phase lock, copying the program and writing "
+    "the process id into it. Reading `/proc` is slow on this virtual machine: a few tens of "
+    "microseconds a directory listing."
+)
+w("")
+w("Two design changes were made after the previous run of this script (commit 90f1e4b), where "
+  "the first entry took 576.1 µs against seccompiler's 603.3 µs (1.05x):")
+w("")
+w(
+    "1. **The table is no longer built at phase entry.** The runtime used to build the promise table "
+    "at the first entry (`TABLE.get_or_init(|| sandbox_policy::table(arch))`), so that the SIGSYS "
+    "reporter could read it without allocating: 340.6 µs of the 576.1 µs then. Building it is string "
+    "work (perf of `table()`: `memcmp` 19%, malloc and free ≈ 20%, `BTreeMap` ≈ 17%). Now the table's "
+    "lists are `Cow<'static, [_]>`, `sandbox-runtime/build.rs` writes the target's table as a `static` "
+    "(`sandbox_policy::emit`), and a test checks it equals `table(arch)`. Building it in a fresh "
+    f"process still costs {fmt(fe['table'])}, which no phase entry pays any more; "
+    "`sandbox::pledge()` at run time saves it too."
+)
+w(
+    "2. **The compiler shares return instructions.** Every leaf of the dispatch tree and every end "
+    "of an argument check had its own `ret`. A last pass in `compile.rs` aims each jump at an "
+    "identical `ret` further on when one is within reach and deletes the `ret`s nothing falls into: "
+    f"the `stdio rpath` program went from {unshared_len} to {ours_len} instructions, with the same "
+    "verdict and the same instruction count on every probe of item 4 (and of the differential test), "
+    "every argument-free verdict still cacheable, and installs in "
+    f"{fmt(fe['install-ours'])} instead of {fmt(fe['install-ours-unshared'])}."
 )
 w("")
 w(
-    f"Installing costs the kernel time in proportion to the program's length: perf of the "
-    "`seccomp()` call shows the JIT (`do_jit` via `bpf_prog_select_runtime`) ≈ 45% and the classic → "
-    "extended conversion (`bpf_convert_filter`) ≈ 24%, the constant-action cache preparation and "
-    "TSYNC (under the sighand lock) ≈ 15%. Beyond the "
-    f"{fmt(fe['install-floor'])} floor of installing one instruction, our {ours_len}-instruction program "
-    f"costs {fmt(fe['install-ours'] - fe['install-floor'])} and seccompiler's {theirs_len}-instruction "
-    f"one {fmt(fe['install-seccompiler'] - fe['install-floor'])}."
-)
-w("")
-per_insn = (fe["install-ours"] - fe["install-ours-shared-returns"]) / max(ours_len - shared_len, 1)
-room = max(fe["seccompiler"] / 10 - fe["install-floor"], 0) / per_insn
-rest = fe["attribute"] - fe["table"] - fe["install-ours"]
-w("Design changes that follow (for the owners of `sandbox-runtime` and `sandbox-policy`):")
-w("")
-w(
-    "1. **Do not build the table at phase entry.** Generate it at build time as static data (the "
-    "rule types holding `&'static` slices or `Cow<'static, [_]>` so a `static` table can be written "
-    "out by a build script or the macro, with a test that it equals `table(arch)`), and let the "
-    "reporter read that. Saves "
-    f"{fmt(fe['table'])} of the {fmt(fe['attribute'])}; `sandbox::pledge()` at run time saves it too. "
-    "(A smaller step: key the builder by syscall number instead of name.)"
-)
-w(
-    "2. **Share return instructions in `compile.rs`.** Every leaf of the dispatch tree and every end "
-    "of an argument check has its own `ret`: they are about 40% of the program. Aiming each jump at "
-    "an identical `ret` further on (within the 255-instruction reach of a conditional jump) is a "
-    "small pass over the assembled program; the prototype in `benches/support/compact.rs` turns the "
-    f"`stdio rpath` program from {ours_len} into {shared_len} instructions with the same verdict and "
-    "the same instruction count on every probe of item 4, keeps every verdict that does not read an "
-    "argument cacheable, and installs in "
-    f"{fmt(fe['install-ours-shared-returns'])} instead of {fmt(fe['install-ours'])}."
-)
-w("")
-w(
-    f"With both, the first entry would be about {fmt(projected)} (measured entry − cold table − "
-    f"install saving; a projection, not a measurement), {fe['seccompiler'] / projected:.1f}x faster than "
-    f"seccompiler{': better, still short of 10x' if fe['seccompiler'] / projected < 10 else ', which would meet the target'}. "
-    f"What remains is the first phase's other work ({fmt(rest)}, see above) and the install "
-    f"({fmt(fe['install-ours-shared-returns'])}): the kernel converting and JIT-compiling the program, "
-    f"about {per_insn:.0f} ns an instruction beyond a {fmt(fe['install-floor'])} floor. 10x needs the "
-    f"whole entry under {fmt(fe['seccompiler'] / 10)}"
-    + (
-        f", which the other work alone exceeds: the preflight would have to become much cheaper too. "
-        if rest >= fe["seccompiler"] / 10
-        else ". "
-    )
-    + f"For the install alone, that budget leaves room for about {room:.0f} instructions. A comparison tree over "
-    f"the verdict ranges of `stdio rpath` on x86_64 ({ranges} of them) needs {ranges - 1} comparisons "
-    f"before any argument check; the compacted program has {shared_len} instructions, so 10x would need "
-    f"{'no further cut' if room >= shared_len else f'a further {shared_len - room:.0f} instructions cut'} "
-    "(for example by sharing identical argument-check sequences, such as the self-pid and signal checks "
-    "that several calls repeat); this run did not try that. A denser dispatch (a bitmap of allowed numbers "
-    "tested with a shifted register) would break the constant-action cache: the kernel's emulator "
-    "that fills the cache accepts only loads of `nr` and `arch`, `AND K`, `JEQ`/`JGT`/`JGE`/`JSET K` "
-    "and `RET K`, so every call would then run the filter, trading microseconds once for tens of "
-    "nanoseconds on every syscall; it is not an option."
+    f"The speed-up is now {speedup:.2f}x. Why 10x is out of reach: it needs the whole entry under "
+    f"{fmt(budget)}, and installing any filter at all costs {fmt(fe['install-floor'])} (one "
+    "instruction, the kernel's floor); beyond that each instruction costs the kernel about "
+    f"{per_insn:.0f} ns (perf of the `seccomp()` call: the JIT, `do_jit` via "
+    "`bpf_prog_select_runtime`, ≈ 45%; the classic → extended conversion, `bpf_convert_filter`, "
+    "≈ 24%; the constant-action cache preparation and TSYNC ≈ 15%). So the budget holds about "
+    f"{room:.0f} instructions, checks and everything else excluded. A comparison tree over the "
+    f"verdict ranges of `stdio rpath` on x86_64 ({ranges} of them) needs {ranges - 1} comparisons "
+    f"before any argument check, and our whole program has {ours_len}. A denser dispatch (a bitmap "
+    "of allowed numbers tested with a shifted register) would break the constant-action cache: the "
+    "kernel's emulator that fills the cache accepts only loads of `nr` and `arch`, `AND K`, "
+    "`JEQ`/`JGT`/`JGE`/`JSET K` and `RET K`, so every call would then run the filter, trading "
+    "microseconds once for tens of nanoseconds on every syscall. And the first phase's checks "
+    f"({fmt(fe['preflight'])}) "
+    + ("alone exceed the budget" if fe["preflight"] >= budget else "take most of what is left")
+    + "; they are what keeps an io_uring ring or a `READ_IMPLIES_EXEC` thread from outliving the "
+    "filter, so they stay. What seccompiler's figure is made of says the same from the other side: "
+    f"its install alone costs {fmt(fe['install-seccompiler'])} for {theirs_len} instructions, "
+    f"{fe['install-seccompiler'] / fe['install-ours']:.1f}x ours; its build "
+    f"({fmt(parts['seccompiler-build'])} warm) is a small part. Proposed restatement of the "
+    "target: the first entry at least 2x faster than seccompiler's build and install, and our "
+    f"install at most half of seccompiler's (now {fe['install-ours'] / fe['install-seccompiler']:.2f})."
 )
 w("")
 w("### Found on the way")
 w("")
 w(
-    f"- `sandbox::pledge(\"stdio rpath\")` called again while those promises are in force installs "
-    f"nothing, but costs {fmt(med('reenter/runtime-api'))} a call: `Restrict::apply` compiles the "
-    "policy and leaks a new `Phase` (`Box::leak`) on every call before finding that nothing changes. "
-    "(Observed once while writing this: the benchmark child that made these calls for about 3 s had "
-    "grown to about 450 MB resident.) "
-    "Caching leaked phases by (promises, penalty, unveils) in the runtime would make a repeated "
-    "run-time pledge cost what re-entering an attribute phase costs, and stop the leak."
+    f"- `sandbox::pledge(\"stdio rpath\")` called again while those promises are in force costs "
+    f"{fmt(med('reenter/runtime-api'))} a call. In the previous run it cost 27.5 µs and leaked: "
+    "`Restrict::apply` compiled the policy and leaked a new `Phase` on every call (a benchmark child "
+    "making these calls for about 3 s grew to about 450 MB resident). Now phases compiled at run "
+    "time without unveils are kept by (call site, promises, penalty, Landlock mode) and reused; what "
+    "remains per call is parsing the promise string and the phase lock."
 )
 w(
     f"- Two different pledged functions with the same promises, called in turn, cost "

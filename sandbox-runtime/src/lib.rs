@@ -36,6 +36,7 @@ pub use sandbox_policy::{Penalty, Promise, PromiseSet};
 pub mod private {
     pub use crate::landlock::{Unveil, simulate_abi};
     pub use crate::phase::{ArchProgram, Phase, enter, enter_with, try_enter};
+    pub use crate::preflight::first_phase_checks;
     pub use sandbox_policy::Penalty;
     pub use sandbox_policy::bpf::Insn;
 }
