@@ -417,17 +417,6 @@ fn cond_check(asm: &mut Asm, cond: &Cond, fail: Label, loaded: &mut Option<u32>)
 
 // ---- sharing return instructions ------------------------------------------------------------
 
-/// What leads into an instruction.
-#[derive(Clone, Copy)]
-enum Edge {
-    /// A branch of the conditional jump at this index (8-bit reach).
-    Branch(usize),
-    /// An unconditional `ja` (32-bit reach).
-    Ja,
-    /// Control falls into it from the instruction before: cannot be re-aimed.
-    Fall,
-}
-
 fn is_ret(i: &Insn) -> bool {
     i.code & 0x07 == op::RET
 }
@@ -449,40 +438,47 @@ fn is_cond(i: &Insn) -> bool {
 /// both programs.
 fn share_returns(prog: &[Insn], pid_slots: &[usize]) -> (Vec<Insn>, Vec<usize>) {
     let n = prog.len();
-    let mut into: Vec<Vec<Edge>> = vec![Vec::new(); n];
+    // What leads into each instruction: whether anything does, whether control falls into it
+    // from the instruction before (that cannot be re-aimed), and the earliest conditional jump
+    // aimed at it (the one an 8-bit offset limits most; a `ja` reaches anything).
+    let mut entered = vec![false; n];
+    let mut fallen_into = vec![false; n];
+    let mut first_branch = vec![usize::MAX; n];
     for (pc, i) in prog.iter().enumerate() {
         if is_cond(i) {
-            into[pc + 1 + usize::from(i.jt)].push(Edge::Branch(pc));
-            into[pc + 1 + usize::from(i.jf)].push(Edge::Branch(pc));
+            for off in [i.jt, i.jf] {
+                let t = pc + 1 + usize::from(off);
+                entered[t] = true;
+                first_branch[t] = first_branch[t].min(pc);
+            }
         } else if is_ja(i) {
-            into[pc + 1 + i.k as usize].push(Edge::Ja);
+            entered[pc + 1 + i.k as usize] = true;
         } else if !is_ret(i) && pc + 1 < n {
-            into[pc + 1].push(Edge::Fall);
+            entered[pc + 1] = true;
+            fallen_into[pc + 1] = true;
         }
     }
-    // From the end, the nearest kept `ret` of each value. Deleting only shortens jumps, so a
-    // reach checked on the original positions holds after.
-    let mut nearest: BTreeMap<(u16, u32), usize> = BTreeMap::new();
+    // From the end, the nearest kept `ret` of each value (a handful of values). Deleting only
+    // shortens jumps, so a reach checked on the original positions holds after.
+    let mut nearest: Vec<(u16, u32, usize)> = Vec::new();
     let mut aim: Vec<usize> = (0..n).collect();
     for r in (0..n).rev() {
         let insn = prog[r];
         if !is_ret(&insn) {
             continue;
         }
-        let key = (insn.code, insn.k);
+        let same = nearest
+            .iter_mut()
+            .find(|(code, k, _)| (*code, *k) == (insn.code, insn.k));
         let movable = |to: usize| {
-            !into[r].is_empty()
-                && into[r].iter().all(|e| match *e {
-                    Edge::Branch(from) => to - from - 1 <= 255,
-                    Edge::Ja => true,
-                    Edge::Fall => false,
-                })
+            entered[r]
+                && !fallen_into[r]
+                && (first_branch[r] == usize::MAX || to - first_branch[r] - 1 <= 255)
         };
-        match nearest.get(&key) {
-            Some(&to) if movable(to) => aim[r] = to,
-            _ => {
-                nearest.insert(key, r);
-            }
+        match same {
+            Some(&mut (_, _, to)) if movable(to) => aim[r] = to,
+            Some(slot) => slot.2 = r,
+            None => nearest.push((insn.code, insn.k, r)),
         }
     }
     let mut new_pc = vec![0usize; n];
