@@ -645,8 +645,9 @@ room = max(budget - fe["install-floor"], 0) / per_insn
 w(
     f"`#[pledge]`'s first entry ({fmt(fe['attribute'])}) is made of: the first phase's checks, "
     f"{fmt(fe['preflight'])} in a fresh process (listing `/proc/self/fd` with a `readlink` per "
-    "descriptor and reading `/proc/self/maps`, to refuse an existing io_uring instance; listing "
-    "`/proc/self/task` to check that no other thread has `READ_IMPLIES_EXEC`); installing the "
+    "descriptor, reading `/proc/self/maps` and the `stat` of every thread, to refuse an existing "
+    "io_uring instance by its descriptor, mapping or kernel threads; listing `/proc/self/task` "
+    "again to check that no other thread has `READ_IMPLIES_EXEC`); installing the "
     f"program, {fmt(fe['install-ours'])}; the rest, {fmt(rest)}: the SIGSYS handler, opening "
     "`/proc/self/task` for later Landlock phases, the phase lock, copying the program and writing "
     "the process id into it. Reading `/proc` is slow on this virtual machine: a few tens of "

@@ -459,16 +459,24 @@ mod imp {
     }
     const IORING_SETUP_SQPOLL: u32 = 2;
     const IORING_OP_OPENAT: u8 = 18;
+    const IORING_OP_READ: u8 = 22;
     const IORING_OP_TIMEOUT: u8 = 11;
     const IOSQE_IO_HARDLINK: u8 = 1 << 3;
     const IORING_ENTER_GETEVENTS: u64 = 1;
     const IORING_ENTER_SQ_WAKEUP: u64 = 2;
     const IORING_SQ_NEED_WAKEUP: u32 = 1;
     const IORING_REGISTER_PROBE: u64 = 8;
+    const IOSQE_ASYNC: u8 = 1 << 4;
+    const IORING_SETUP_NO_MMAP: u32 = 1 << 14;
+    const IORING_SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
+    const IORING_ENTER_REGISTERED_RING: u64 = 1 << 4;
 
     /// A ring set up with raw syscalls and mmap, as small as the kernel allows.
     struct Ring {
+        /// The ring's descriptor, or its index among the thread's registered rings.
         fd: i32,
+        /// `IORING_ENTER_REGISTERED_RING` when `fd` is a registered index.
+        enter_flags: u64,
         ring: *mut u8,
         sqes: *mut u8,
         p: Params,
@@ -517,6 +525,51 @@ mod imp {
             let sqes = map(p.sq_entries as usize * 64, 0x1000_0000);
             Ring {
                 fd,
+                enter_flags: 0,
+                ring,
+                sqes,
+                p,
+                path: c(path),
+            }
+        }
+
+        /// A ring (`flags`: SQPOLL or not) that leaves no trace in the descriptor table or the memory maps, as
+        /// liburing's `io_uring_queue_init_mem` and registered ring descriptors allow: the rings
+        /// live in memory the program provides (`IORING_SETUP_NO_MMAP`) and the kernel hands
+        /// back an index among the thread's registered rings instead of a descriptor
+        /// (`IORING_SETUP_REGISTERED_FD_ONLY`). Only its threads show, if it has any.
+        fn hidden(flags: u32, path: &std::path::Path) -> Ring {
+            let page = || {
+                // SAFETY: a fresh anonymous page, for the kernel to pin as ring memory.
+                let m = unsafe {
+                    libc::mmap(
+                        std::ptr::null_mut(),
+                        4096,
+                        libc::PROT_READ | libc::PROT_WRITE,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                        -1,
+                        0,
+                    )
+                };
+                assert_ne!(m, libc::MAP_FAILED);
+                m.cast::<u8>()
+            };
+            let (ring, sqes) = (page(), page());
+            let mut p = Params {
+                flags: flags | IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY,
+                sq_thread_idle: 10_000,
+                ..Params::default()
+            };
+            p.cq_off.user_addr = ring as u64;
+            p.sq_off.user_addr = sqes as u64;
+            let idx = sys(
+                libc::SYS_io_uring_setup,
+                [4, (&raw mut p) as u64, 0, 0, 0, 0],
+            );
+            assert!(idx >= 0, "io_uring_setup: {}", errname(errno()));
+            Ring {
+                fd: i32::try_from(idx).unwrap(),
+                enter_flags: IORING_ENTER_REGISTERED_RING,
                 ring,
                 sqes,
                 p,
@@ -538,6 +591,11 @@ mod imp {
         /// Queues one request (memory only): `opcode`, SQE `flags`, `addr`, `len`; openat's
         /// flags and AT_FDCWD are filled in for IORING_OP_OPENAT.
         fn queue(&self, opcode: u8, flags: u8, addr: u64, len: u32) {
+            self.queue_with(opcode, flags, addr, len, |_| {});
+        }
+
+        /// As `queue`, with `fill` writing more fields into the zeroed SQE before it is queued.
+        fn queue_with(&self, opcode: u8, flags: u8, addr: u64, len: u32, fill: impl Fn(*mut u8)) {
             let tail = self.word(self.p.sq_off.tail).load(Ordering::Acquire);
             let mask = self.word(self.p.sq_off.ring_mask).load(Ordering::Relaxed);
             let idx = tail & mask;
@@ -554,6 +612,7 @@ mod imp {
                     *sqe.add(28).cast::<u32>() = (libc::O_WRONLY | libc::O_CREAT) as u32;
                 }
                 *sqe.add(32).cast::<u64>() = 0x5ade;
+                fill(sqe);
                 let array = self
                     .ring
                     .add(self.p.sq_off.array as usize)
@@ -568,7 +627,14 @@ mod imp {
         fn enter(&self) -> i64 {
             sys(
                 libc::SYS_io_uring_enter,
-                [self.fd as u64, 1, 1, IORING_ENTER_GETEVENTS, 0, 0],
+                [
+                    self.fd as u64,
+                    1,
+                    1,
+                    IORING_ENTER_GETEVENTS | self.enter_flags,
+                    0,
+                    0,
+                ],
             )
         }
 
@@ -605,7 +671,14 @@ mod imp {
             }
             sys(
                 libc::SYS_io_uring_enter,
-                [self.fd as u64, 0, 0, IORING_ENTER_SQ_WAKEUP, 0, 0],
+                [
+                    self.fd as u64,
+                    0,
+                    0,
+                    IORING_ENTER_SQ_WAKEUP | self.enter_flags,
+                    0,
+                    0,
+                ],
             );
             let start = Instant::now();
             while self.needs_wakeup() && start.elapsed() < Duration::from_secs(1) {
@@ -726,6 +799,136 @@ mod imp {
             "completion",
             format!("{:?}", ring.completion(Duration::from_secs(2))),
         );
+    }
+
+    /// A SQPOLL ring with no descriptor and no mapping (`Ring::hidden`), awake before the phase.
+    /// With `pledge` false, the control: no sandbox, the same request creates the file.
+    fn io_uring_hidden_sqpoll_ring(pledge: bool) {
+        let name = if pledge {
+            "uring-hidden"
+        } else {
+            "uring-hidden-control"
+        };
+        let ring = Ring::hidden(IORING_SETUP_SQPOLL, &child_scratch(name));
+        ring.wake();
+        say("sqpoll thread awake before the phase", !ring.needs_wakeup());
+        let fds = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().contains("io_uring"))
+            })
+            .count();
+        let maps = std::fs::read_to_string("/proc/self/maps")
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("io_uring"))
+            .count();
+        say("io_uring descriptors and mappings", fds + maps);
+        if pledge && pledge_refused("stdio") {
+            return;
+        }
+        ring.queue_openat();
+        say(
+            "completion",
+            format!("{:?}", ring.completion(Duration::from_secs(2))),
+        );
+    }
+
+    fn io_uring_workers() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read_to_string(e.path().join("comm"))
+                    .is_ok_and(|c| c.starts_with("iou-wrk-"))
+            })
+            .count()
+    }
+
+    /// A ring whose request ran in an io_uring worker thread, closed and unmapped just before
+    /// the phase: its worker goes with the ring's teardown, which the first phase waits for.
+    fn io_uring_worker_of_a_closed_ring() {
+        let ring = Ring::new(0, &child_scratch("uring-closed-worker"));
+        ring.queue(
+            IORING_OP_OPENAT,
+            IOSQE_ASYNC,
+            ring.path.as_ptr() as u64,
+            0o644,
+        );
+        say("enter", res(ring.enter()));
+        say(
+            "completion",
+            format!("{:?}", ring.completion(Duration::from_secs(2))),
+        );
+        say("worker threads before closing", io_uring_workers());
+        let sq_len = ring.p.sq_off.array as usize + ring.p.sq_entries as usize * 4;
+        let cq_len = ring.p.cq_off.cqes as usize + ring.p.cq_entries as usize * 16;
+        // SAFETY: unmaps the two mappings `Ring::new` made and closes the ring; nothing uses
+        // them afterwards.
+        unsafe {
+            libc::munmap(ring.ring.cast(), sq_len.max(cq_len));
+            libc::munmap(ring.sqes.cast(), ring.p.sq_entries as usize * 64);
+            libc::close(ring.fd);
+        }
+        if pledge_refused("stdio rpath") {
+            return;
+        }
+        say("worker threads after the phase began", io_uring_workers());
+    }
+
+    /// A ring without polling thread, descriptor or mapping (`Ring::hidden` without SQPOLL),
+    /// with two requests submitted before the phase: a read from a pipe, run by a worker thread
+    /// where it blocks, hard-linked to an openat(O_CREAT) that runs when the read completes.
+    /// After the phase, writing one byte to the pipe (stdio) would release the openat. With
+    /// `pledge` false, the control: the same without a sandbox creates the file.
+    fn io_uring_hidden_ring_with_a_waiting_request(pledge: bool) {
+        let name = if pledge {
+            "uring-hidden-waiting"
+        } else {
+            "uring-hidden-waiting-control"
+        };
+        let ring = Ring::hidden(0, &child_scratch(name));
+        let mut pipe = [0i32; 2];
+        // SAFETY: writes two descriptors into `pipe`.
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        let mut byte = 0u8;
+        ring.queue_with(
+            IORING_OP_READ,
+            IOSQE_ASYNC | IOSQE_IO_HARDLINK,
+            (&raw mut byte) as u64,
+            1,
+            |sqe| {
+                // SAFETY: the SQE's fd (offset 4) and file offset (8, -1: the pipe's position).
+                unsafe {
+                    *sqe.add(4).cast::<i32>() = pipe[0];
+                    *sqe.add(8).cast::<u64>() = u64::MAX;
+                }
+            },
+        );
+        ring.queue_openat();
+        say(
+            "submitted before the phase",
+            res(sys(
+                libc::SYS_io_uring_enter,
+                [ring.fd as u64, 2, 0, ring.enter_flags, 0, 0],
+            )),
+        );
+        let start = Instant::now();
+        while io_uring_workers() == 0 && start.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        say("worker threads", io_uring_workers());
+        if pledge && pledge_refused("stdio") {
+            return;
+        }
+        // SAFETY: writes one byte from a local to the pipe.
+        let wrote = unsafe { libc::write(pipe[1], b"x".as_ptr().cast(), 1) };
+        say("wrote to the pipe", wrote);
+        std::thread::sleep(Duration::from_millis(300));
+        let head = ring.word(ring.p.cq_off.head).load(Ordering::Acquire);
+        let tail = ring.word(ring.p.cq_off.tail).load(Ordering::Acquire);
+        say("completions", tail.wrapping_sub(head));
     }
 
     /// Work queued before the phase: a 300 ms timeout hard-linked to an openat, submitted
@@ -2402,6 +2605,79 @@ mod imp {
                         .stdout_has("refused: an io_uring instance exists (mapping")
                         .stdout_lacks("pledged:");
                     check_effect_absent(r, "uring-sqpoll-closed");
+                },
+            },
+            Scenario {
+                name: "io_uring_hidden_sqpoll_ring_control",
+                child: || io_uring_hidden_sqpoll_ring(false),
+                check: |r| {
+                    // Without a sandbox the ring works: what the next case refuses is real.
+                    r.exited(0)
+                        .stdout_has("sqpoll thread awake before the phase: true")
+                        .stdout_has("io_uring descriptors and mappings: 0")
+                        .stdout_has("completion: Some(");
+                    let p = parent_scratch("uring-hidden-control");
+                    assert!(
+                        p.exists(),
+                        "the hidden ring did not create its file\n{}",
+                        r.dump()
+                    );
+                    let _ = std::fs::remove_file(p);
+                },
+            },
+            Scenario {
+                name: "io_uring_hidden_sqpoll_ring",
+                child: || io_uring_hidden_sqpoll_ring(true),
+                check: |r| {
+                    // No descriptor, no mapping: found through its polling thread.
+                    r.exited(0)
+                        .stdout_has("io_uring descriptors and mappings: 0")
+                        .stdout_has("refused: an io_uring instance exists (polling thread")
+                        .stdout_lacks("pledged:");
+                    check_effect_absent(r, "uring-hidden");
+                },
+            },
+            Scenario {
+                name: "io_uring_worker_of_a_closed_ring",
+                child: io_uring_worker_of_a_closed_ring,
+                check: |r| {
+                    // The worker ran the request and existed until the ring was closed; the
+                    // first phase waited for the teardown instead of refusing.
+                    r.exited(0)
+                        .stdout_has("enter: ok 1")
+                        .stdout_has("completion: Some(")
+                        .stdout_has("worker threads before closing: 1")
+                        .stdout_has("pledged: stdio rpath")
+                        .stdout_has("worker threads after the phase began: 0");
+                    let p = parent_scratch("uring-closed-worker");
+                    assert!(p.exists(), "the worker did not open the file\n{}", r.dump());
+                    let _ = std::fs::remove_file(p);
+                },
+            },
+            Scenario {
+                name: "io_uring_hidden_ring_with_a_waiting_request_control",
+                child: || io_uring_hidden_ring_with_a_waiting_request(false),
+                check: |r| {
+                    r.exited(0)
+                        .stdout_has("submitted before the phase: ok 2")
+                        .stdout_has("worker threads: 1")
+                        .stdout_has("wrote to the pipe: 1")
+                        .stdout_has("completions: 2");
+                    let p = parent_scratch("uring-hidden-waiting-control");
+                    assert!(p.exists(), "the linked openat did not run\n{}", r.dump());
+                    let _ = std::fs::remove_file(p);
+                },
+            },
+            Scenario {
+                name: "io_uring_hidden_ring_with_a_waiting_request",
+                child: || io_uring_hidden_ring_with_a_waiting_request(true),
+                check: |r| {
+                    // No descriptor, mapping or polling thread: found through its worker.
+                    r.exited(0)
+                        .stdout_has("refused: an io_uring instance exists (worker thread")
+                        .stdout_lacks("pledged:")
+                        .stdout_lacks("wrote to the pipe");
+                    check_effect_absent(r, "uring-hidden-waiting");
                 },
             },
             Scenario {

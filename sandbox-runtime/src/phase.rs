@@ -207,10 +207,17 @@ fn enter_slow(
     landlock::prepare();
     if phase.pledged {
         let first = state.held.is_none();
-        if first {
-            preflight::no_io_uring()?;
-        }
-        preflight::no_read_implies_exec(phase.promises(), first, state.held.map(|(h, _)| h))?;
+        let threads = if first {
+            Some(preflight::no_io_uring()?)
+        } else {
+            None
+        };
+        preflight::no_read_implies_exec(
+            phase.promises(),
+            first,
+            state.held.map(|(h, _)| h),
+            threads,
+        )?;
     }
     let wanted = if phase.pledged {
         phase.promises()
