@@ -2469,6 +2469,19 @@ mod imp {
 
     // ---- the scenarios ------------------------------------------------------------------------------------
 
+    /// For a control: the unsandboxed child did create `name` (`what` says how), so the case
+    /// that checks its absence under a sandbox tests something real.
+    fn check_effect_present(r: &Run, name: &str, what: &str) {
+        let p = parent_scratch(name);
+        let existed = p.exists();
+        let _ = std::fs::remove_file(&p);
+        assert!(
+            existed,
+            "{name}: {what} did not create its file\n{}",
+            r.dump()
+        );
+    }
+
     fn check_effect_absent(r: &Run, name: &str) {
         let p = parent_scratch(name);
         let existed = p.exists();
@@ -2494,12 +2507,7 @@ mod imp {
                         let v: i32 = line.rsplit(' ').next().unwrap().parse().unwrap();
                         assert!(v >= 0, "unsandboxed i386 {which} failed: {v}\n{}", r.dump());
                     }
-                    let p = parent_scratch("int80-open");
-                    assert!(
-                        p.exists(),
-                        "the control could not create a file through int 0x80"
-                    );
-                    let _ = std::fs::remove_file(p);
+                    check_effect_present(r, "int80-open", "open through int 0x80");
                 },
             },
             Scenario {
@@ -2531,13 +2539,7 @@ mod imp {
                         .stdout_has("enter: ok 1")
                         .stdout_has("completion: Some(");
                     for name in ["uring-control", "uring-control-sqpoll"] {
-                        let p = parent_scratch(name);
-                        assert!(
-                            p.exists(),
-                            "{name}: the unsandboxed ring did not create its file\n{}",
-                            r.dump()
-                        );
-                        let _ = std::fs::remove_file(p);
+                        check_effect_present(r, name, "the unsandboxed ring");
                     }
                 },
             },
@@ -2616,13 +2618,7 @@ mod imp {
                         .stdout_has("sqpoll thread awake before the phase: true")
                         .stdout_has("io_uring descriptors and mappings: 0")
                         .stdout_has("completion: Some(");
-                    let p = parent_scratch("uring-hidden-control");
-                    assert!(
-                        p.exists(),
-                        "the hidden ring did not create its file\n{}",
-                        r.dump()
-                    );
-                    let _ = std::fs::remove_file(p);
+                    check_effect_present(r, "uring-hidden-control", "the hidden ring");
                 },
             },
             Scenario {
@@ -2649,9 +2645,7 @@ mod imp {
                         .stdout_has("worker threads before closing: 1")
                         .stdout_has("pledged: stdio rpath")
                         .stdout_has("worker threads after the phase began: 0");
-                    let p = parent_scratch("uring-closed-worker");
-                    assert!(p.exists(), "the worker did not open the file\n{}", r.dump());
-                    let _ = std::fs::remove_file(p);
+                    check_effect_present(r, "uring-closed-worker", "the worker");
                 },
             },
             Scenario {
@@ -2663,9 +2657,7 @@ mod imp {
                         .stdout_has("worker threads: 1")
                         .stdout_has("wrote to the pipe: 1")
                         .stdout_has("completions: 2");
-                    let p = parent_scratch("uring-hidden-waiting-control");
-                    assert!(p.exists(), "the linked openat did not run\n{}", r.dump());
-                    let _ = std::fs::remove_file(p);
+                    check_effect_present(r, "uring-hidden-waiting-control", "the linked openat");
                 },
             },
             Scenario {
