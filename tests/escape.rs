@@ -504,8 +504,7 @@ mod imp {
             let (fd, p) =
                 io_uring_setup(flags).unwrap_or_else(|e| panic!("io_uring_setup: {}", errname(e)));
             assert!(p.features & 1 != 0, "IORING_FEAT_SINGLE_MMAP");
-            let sq_len = p.sq_off.array as usize + p.sq_entries as usize * 4;
-            let cq_len = p.cq_off.cqes as usize + p.cq_entries as usize * 16;
+            let (ring_len, sqes_len) = Ring::lengths(&p);
             let map = |len: usize, off: i64| {
                 // SAFETY: maps the ring's shared memory, as io_uring_setup(2) documents.
                 let m = unsafe {
@@ -521,8 +520,8 @@ mod imp {
                 assert_ne!(m, libc::MAP_FAILED);
                 m.cast::<u8>()
             };
-            let ring = map(sq_len.max(cq_len), 0);
-            let sqes = map(p.sq_entries as usize * 64, 0x1000_0000);
+            let ring = map(ring_len, 0);
+            let sqes = map(sqes_len, 0x1000_0000);
             Ring {
                 fd,
                 enter_flags: 0,
@@ -575,6 +574,14 @@ mod imp {
                 p,
                 path: c(path),
             }
+        }
+
+        /// The lengths of the ring mapping (both queues, `IORING_FEAT_SINGLE_MMAP`) and of the
+        /// SQE array.
+        fn lengths(p: &Params) -> (usize, usize) {
+            let sq_len = p.sq_off.array as usize + p.sq_entries as usize * 4;
+            let cq_len = p.cq_off.cqes as usize + p.cq_entries as usize * 16;
+            (sq_len.max(cq_len), p.sq_entries as usize * 64)
         }
 
         fn word(&self, off: u32) -> &AtomicU32 {
@@ -862,13 +869,12 @@ mod imp {
             format!("{:?}", ring.completion(Duration::from_secs(2))),
         );
         say("worker threads before closing", io_uring_workers());
-        let sq_len = ring.p.sq_off.array as usize + ring.p.sq_entries as usize * 4;
-        let cq_len = ring.p.cq_off.cqes as usize + ring.p.cq_entries as usize * 16;
+        let (ring_len, sqes_len) = Ring::lengths(&ring.p);
         // SAFETY: unmaps the two mappings `Ring::new` made and closes the ring; nothing uses
         // them afterwards.
         unsafe {
-            libc::munmap(ring.ring.cast(), sq_len.max(cq_len));
-            libc::munmap(ring.sqes.cast(), ring.p.sq_entries as usize * 64);
+            libc::munmap(ring.ring.cast(), ring_len);
+            libc::munmap(ring.sqes.cast(), sqes_len);
             libc::close(ring.fd);
         }
         if pledge_refused("stdio rpath") {

@@ -6,7 +6,7 @@
 //!   its memory mapping after its descriptor is closed. io_uring_setup is never allowed once a
 //!   filter is in force, so rings can only come from before the first phase: the first phase
 //!   refuses to start while one exists. A ring is found by its descriptor, its mapping, or its
-//!   polling thread: a ring can have neither descriptor nor mapping (`IORING_SETUP_NO_MMAP` puts
+//!   kernel threads: a ring can have neither descriptor nor mapping (`IORING_SETUP_NO_MMAP` puts
 //!   it in the program's own memory, `IORING_SETUP_REGISTERED_FD_ONLY` or a registered ring
 //!   descriptor plus `close` leaves only an index in the thread's io_uring context), but a
 //!   polling thread is a thread of the process, marked `PF_IO_WORKER` in its `stat`.
@@ -98,19 +98,19 @@ pub(crate) fn no_io_uring() -> Result<Threads, PledgeError> {
             .map(|l| format!("mapping {}", l.split_whitespace().next().unwrap_or("?"))),
     );
     let mut threads = Threads::list().map_err(unreadable)?;
-    let (polling, mut workers) = io_threads(&threads);
-    found.extend(polling);
-    if found.is_empty() && !workers.is_empty() {
-        // Workers alone: most likely the teardown of a ring closed just now.
-        let start = std::time::Instant::now();
-        while !workers.is_empty() && start.elapsed() < WORKER_GRACE {
-            std::thread::sleep(std::time::Duration::from_millis(2));
-            threads = Threads::list().map_err(unreadable)?;
-            let (polling, now) = io_threads(&threads);
-            found.extend(polling);
-            workers = now;
-        }
+    let (mut polling, mut workers) = io_threads(&threads);
+    // Workers alone: most likely the teardown of a ring closed just now.
+    let start = std::time::Instant::now();
+    while found.is_empty()
+        && polling.is_empty()
+        && !workers.is_empty()
+        && start.elapsed() < WORKER_GRACE
+    {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        threads = Threads::list().map_err(unreadable)?;
+        (polling, workers) = io_threads(&threads);
     }
+    found.extend(polling);
     found.extend(workers);
     if found.is_empty() {
         return Ok(threads);
@@ -126,7 +126,7 @@ pub(crate) fn no_io_uring() -> Result<Threads, PledgeError> {
 /// How long the first phase waits for io_uring worker threads to go when nothing else of a
 /// ring is found. On Linux 6.18 in a 2-core virtual machine they went 13 to 21 ms after the
 /// last ring was closed.
-pub(crate) const WORKER_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The process's io_uring kernel threads among `threads` (the caller is never one): polling
 /// threads, then worker threads, described for the refusal.
