@@ -532,11 +532,11 @@ mod imp {
             }
         }
 
-        /// A ring (`flags`: SQPOLL or not) that leaves no trace in the descriptor table or the memory maps, as
-        /// liburing's `io_uring_queue_init_mem` and registered ring descriptors allow: the rings
-        /// live in memory the program provides (`IORING_SETUP_NO_MMAP`) and the kernel hands
-        /// back an index among the thread's registered rings instead of a descriptor
-        /// (`IORING_SETUP_REGISTERED_FD_ONLY`). Only its threads show, if it has any.
+        /// A ring (`flags`: SQPOLL or not) that leaves no trace in the descriptor table or the
+        /// memory maps, as liburing's `io_uring_queue_init_mem` and registered ring descriptors
+        /// allow: the rings live in memory the program provides (`IORING_SETUP_NO_MMAP`) and the
+        /// kernel hands back an index among the thread's registered rings instead of a
+        /// descriptor (`IORING_SETUP_REGISTERED_FD_ONLY`). Only its threads show, if it has any.
         fn hidden(flags: u32, path: &std::path::Path) -> Ring {
             let page = || {
                 // SAFETY: a fresh anonymous page, for the kernel to pin as ring memory.
