@@ -78,8 +78,15 @@ pub struct Enforced {
     pub landlock: Option<LandlockStatus>,
 }
 
-/// The phase in force, for the one-load re-entry check and for the reporter.
+/// The phase the reporter names: set just before a filter is installed, so that no trap can see
+/// a filter without its phase.
 pub(crate) static CURRENT: sys::StaticCell<Phase> = sys::StaticCell::new();
+
+/// The phase whose every layer is in force on every thread, for the one-load re-entry check.
+/// Stored last, after Landlock and seccomp are in force: a thread that sees its phase here and
+/// returns at once is already restricted. (Storing it earlier let a second thread calling the
+/// same pledged fn return, unfiltered, while the first was still installing.)
+static IN_FORCE: sys::StaticCell<Phase> = sys::StaticCell::new();
 
 struct State {
     current: Option<&'static Phase>,
@@ -115,6 +122,7 @@ impl State {
         landlock: Option<LandlockStatus>,
     ) -> Enforced {
         CURRENT.set(Some(phase));
+        IN_FORCE.set(Some(phase));
         self.current = Some(phase);
         let penalty = self.effective.unwrap_or(phase.penalty);
         Enforced {
@@ -147,7 +155,7 @@ pub fn enter(phase: &'static Phase) {
 /// only (re-entering the phase in force evaluates nothing).
 #[inline]
 pub fn enter_with(phase: &'static Phase, unveils: impl FnOnce() -> Vec<Unveil>) {
-    if CURRENT.holds(phase) {
+    if IN_FORCE.holds(phase) {
         return;
     }
     // Everything past the one load is shared by all phases, not copied into each annotated fn.
@@ -195,7 +203,7 @@ fn enter_slow(
     let mut state = STATE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if CURRENT.holds(phase) {
+    if IN_FORCE.holds(phase) {
         return Ok(Enforced {
             promises: phase.promises(),
             penalty: state.effective.unwrap_or(phase.penalty),
@@ -322,6 +330,8 @@ fn enter_slow(
             return Err(PledgeError::Seccomp(e));
         }
     }
+    // Every layer is in force on every thread: only now may other callers skip the entry.
+    IN_FORCE.set(Some(phase));
     state.current = Some(phase);
     state.held = Some((wanted, phase));
     state.filters += 1;
