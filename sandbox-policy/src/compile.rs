@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use crate::arch::Arch;
 use crate::bpf::{Insn, MAX_INSNS, data, op, ret};
 use crate::promise::PromiseSet;
-use crate::rule::{Alt, Class, Cond, ENOSYS, PRETEND, Policy, Table, Test, Width};
+use crate::rule::{Alt, Class, Cond, ENOSYS, Policy, Table, Test, Width};
 
 /// A compiled seccomp program.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,8 +118,9 @@ impl std::error::Error for CompileError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Leaf {
     Return(u32),
-    /// Alternatives that allow, then alternatives that pretend, then the penalty.
-    Check(Vec<Alt>, Vec<Alt>),
+    /// Alternatives that allow, then alternatives answered without running (with this action),
+    /// then the penalty.
+    Check(Vec<Alt>, Vec<Alt>, u32),
 }
 
 /// Compiles `policy` against `table`.
@@ -166,7 +167,13 @@ fn build(table: &Table, policy: &Policy, share: bool) -> Result<Program, Compile
         let leaf = match rule.class {
             Class::Enosys => Leaf::Return(enosys),
             Class::Never(_) => Leaf::Return(deny),
-            Class::Promised => leaf_for(&rule.alts, &rule.pretend, policy, deny),
+            Class::Promised => leaf_for(
+                &rule.alts,
+                &rule.pretend,
+                rule.answer_action(),
+                policy,
+                deny,
+            ),
         };
         push(rule.nr, leaf);
         next = rule.nr + 1;
@@ -196,7 +203,7 @@ fn build(table: &Table, policy: &Policy, share: bool) -> Result<Program, Compile
 }
 
 /// The leaf for a promised call: constant when the policy makes the arguments irrelevant.
-fn leaf_for(alts: &[Alt], pretend: &[Alt], policy: &Policy, deny: u32) -> Leaf {
+fn leaf_for(alts: &[Alt], pretend: &[Alt], answer: u32, policy: &Policy, deny: u32) -> Leaf {
     let allow = held(alts, policy);
     if allow.iter().any(|a| a.conds.is_empty()) {
         return Leaf::Return(ret::ALLOW);
@@ -207,7 +214,7 @@ fn leaf_for(alts: &[Alt], pretend: &[Alt], policy: &Policy, deny: u32) -> Leaf {
             return Leaf::Return(deny);
         }
         if pretend.iter().any(|a| a.conds.is_empty()) {
-            return Leaf::Return(PRETEND);
+            return Leaf::Return(answer);
         }
     }
     let pretend = if pretend.iter().any(|a| a.conds.is_empty()) {
@@ -218,7 +225,7 @@ fn leaf_for(alts: &[Alt], pretend: &[Alt], policy: &Policy, deny: u32) -> Leaf {
     } else {
         pretend
     };
-    Leaf::Check(allow, pretend)
+    Leaf::Check(allow, pretend, answer)
 }
 
 /// The alternatives the policy holds, merged, with trivial conditions dropped.
@@ -327,7 +334,7 @@ fn tree(asm: &mut Asm, ranges: &[(u32, Leaf)], deny: u32) {
     if let [(_, leaf)] = ranges {
         match leaf {
             Leaf::Return(action) => asm.op(Insn::ret(*action)),
-            Leaf::Check(allow, pretend) => checks(asm, allow, pretend, deny),
+            Leaf::Check(allow, pretend, answer) => checks(asm, allow, pretend, *answer, deny),
         }
         return;
     }
@@ -341,8 +348,8 @@ fn tree(asm: &mut Asm, ranges: &[(u32, Leaf)], deny: u32) {
 
 /// Argument checks for one syscall: the allowing alternatives in turn (ALLOW at the first that
 /// passes), then the pretending ones (success without running), then the penalty.
-fn checks(asm: &mut Asm, allow: &[Alt], pretend: &[Alt], deny: u32) {
-    for (alts, action) in [(allow, ret::ALLOW), (pretend, PRETEND)] {
+fn checks(asm: &mut Asm, allow: &[Alt], pretend: &[Alt], answer: u32, deny: u32) {
+    for (alts, action) in [(allow, ret::ALLOW), (pretend, answer)] {
         for alt in alts {
             let fail = asm.label();
             let mut loaded: Option<u32> = None;

@@ -34,11 +34,12 @@ pub fn static_table(table: &Table) -> String {
         };
         let _ = writeln!(
             out,
-            "::sandbox_policy::Rule {{ name: {:?}, nr: {}, class: ::sandbox_policy::Class::{class}, alts: {}, pretend: {} }},",
+            "::sandbox_policy::Rule {{ name: {:?}, nr: {}, class: ::sandbox_policy::Class::{class}, alts: {}, pretend: {}, answer: {} }},",
             rule.name,
             rule.nr,
             alts(&rule.alts),
             alts(&rule.pretend),
+            rule.answer,
         );
     }
     out.push_str("]) }");

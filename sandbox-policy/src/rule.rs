@@ -185,10 +185,22 @@ pub struct Rule {
     pub class: Class,
     /// The ways it can be allowed (empty unless [`Class::Promised`]).
     pub alts: List<Alt>,
-    /// Calls that no alternative allows but that are answered with success without running
-    /// (`SECCOMP_RET_ERRNO` with errno 0) instead of the penalty: replacing the SIGSYS handler,
-    /// which `posix_spawn`'s child does before `execve` and which must not take effect.
+    /// Calls that no alternative allows but that are answered without running
+    /// (`SECCOMP_RET_ERRNO` with [`Rule::answer`]) instead of the penalty, in every penalty
+    /// mode: replacing the SIGSYS handler "succeeds" (errno 0), since `posix_spawn`'s child does
+    /// it before `execve` and it must not take effect; the sockets libc tries for nscd and
+    /// netlink under `dns` and `getpw` fail with `EAFNOSUPPORT`, and libc falls back.
     pub pretend: List<Alt>,
+    /// The errno [`Rule::pretend`] answers (0: success).
+    pub answer: u32,
+}
+
+impl Rule {
+    /// The seccomp action for a call answered by [`Rule::pretend`].
+    #[must_use]
+    pub const fn answer_action(&self) -> u32 {
+        PRETEND | self.answer
+    }
 }
 
 /// What happens to a call the policy does not allow.
@@ -207,8 +219,12 @@ pub enum Penalty {
 pub const EPERM: u32 = 1;
 /// The errno for calls forced to fail so that libc falls back, and for unknown numbers.
 pub const ENOSYS: u32 = 38;
-/// The action for a call answered with success without running.
+/// The action for a call answered with success without running (a [`Rule::pretend`] with
+/// [`Rule::answer`] 0); with another answer the action is `PRETEND | errno`.
 pub const PRETEND: u32 = ret::ERRNO;
+/// The errno the filter answers for the sockets libc tries and can do without (nscd's unix
+/// socket, the resolver's netlink socket) under `dns` and `getpw`.
+pub const EAFNOSUPPORT: u32 = 97;
 /// The data carried by the trap action, so the reporter can tell our traps from others.
 pub const TRAP_DATA: u32 = 0x5ade;
 
@@ -303,7 +319,7 @@ impl Table {
                     .iter()
                     .any(|a| a.allows(policy.promises, &d.args, pid))
                 {
-                    PRETEND
+                    rule.answer_action()
                 } else {
                     policy.penalty.action()
                 }
@@ -347,7 +363,9 @@ impl Table {
         let Some(rule) = self.rule(nr) else {
             return out;
         };
-        for alt in rule.alts.iter() {
+        // An answered alternative counts too: under it the program goes on (libc falls back),
+        // which is what the report's reader wants to know.
+        for alt in rule.alts.iter().chain(rule.pretend.iter()) {
             if !alt.conds.iter().all(|c| c.holds(args, pid)) {
                 continue;
             }

@@ -159,6 +159,8 @@ struct Builder {
     arch: Arch,
     alts: BTreeMap<&'static str, Vec<Alt>>,
     pretend: BTreeMap<&'static str, Vec<Alt>>,
+    /// The errno each call's `pretend` alternatives answer (absent: 0, success).
+    answer: BTreeMap<&'static str, u32>,
     referenced: BTreeSet<&'static str>,
 }
 
@@ -174,6 +176,18 @@ impl Builder {
     }
 
     fn pretend(&mut self, needs: PromiseSet, name: &'static str, conds: Vec<Cond>) {
+        self.answer_with(needs, name, conds, 0);
+    }
+
+    /// Answers a call that no promise allows with `errno`, without running it and without the
+    /// penalty: for calls libc makes and copes with failing. All of a call's answered
+    /// alternatives share one errno.
+    fn answer_with(&mut self, needs: PromiseSet, name: &'static str, conds: Vec<Cond>, errno: u32) {
+        let previous = *self.answer.entry(name).or_insert(errno);
+        assert_eq!(
+            previous, errno,
+            "{name}: one errno for all of its answered alternatives"
+        );
         self.referenced.insert(name);
         if self.arch.syscall_number(name).is_some() {
             self.pretend.entry(name).or_default().push(Alt {
@@ -218,7 +232,7 @@ pub fn referenced_names() -> BTreeSet<&'static str> {
 #[rustfmt::skip] // laid out as a table, for review
 fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
     let c = arch.consts();
-    let mut b = Builder { arch, alts: BTreeMap::new(), pretend: BTreeMap::new(), referenced: BTreeSet::new() };
+    let mut b = Builder { arch, alts: BTreeMap::new(), pretend: BTreeMap::new(), answer: BTreeMap::new(), referenced: BTreeSet::new() };
     let none = PromiseSet::EMPTY;
     let stdio = PromiseSet::of(Stdio);
 
@@ -576,8 +590,8 @@ fn socket_rules(b: &mut Builder, c: &Consts) {
         "socket",
         vec![Cond::int_eq(0, &[c.af_unix]), sock_type(&[c.sock_stream, c.sock_dgram, c.sock_seqpacket])],
     );
-    // The resolver: UDP and TCP to name servers, the nscd socket, and a netlink route socket
-    // that getaddrinfo uses to learn the local addresses.
+    // The resolver: UDP and TCP to name servers (TCP only to port 53 where Landlock has TCP
+    // rules, ABI 4; UDP to any port until Landlock ABI 10).
     b.allow(
         dns,
         "socket",
@@ -587,15 +601,21 @@ fn socket_rules(b: &mut Builder, c: &Consts) {
             Cond::int_eq(2, &[c.ipproto_ip, c.ipproto_tcp, c.ipproto_udp]),
         ],
     );
-    b.allow(dns, "socket", vec![Cond::int_eq(0, &[c.af_unix]), sock_type(&[c.sock_stream])]);
-    b.allow(
+    // Not granted: the unix socket libc tries for nscd (it would connect to any pathname socket:
+    // a container runtime's, D-Bus, a database) and the netlink route socket glibc's
+    // getaddrinfo opens to learn the local addresses (it would accept RTM_NEWLINK, NEWADDR and
+    // NEWROUTE from root). Both answer EAFNOSUPPORT, without the penalty: glibc and musl then
+    // read the files and ask the name servers themselves, and glibc assumes both IPv4 and
+    // IPv6 are configured. Other forms of these sockets get the penalty ("needs unix").
+    for who in [dns, PromiseSet::of(Getpw)] {
+        b.answer_with(who, "socket", vec![Cond::int_eq(0, &[c.af_unix]), sock_type(&[c.sock_stream]), Cond::int_eq(2, &[0])], crate::rule::EAFNOSUPPORT);
+    }
+    b.answer_with(
         dns,
         "socket",
         vec![Cond::int_eq(0, &[c.af_netlink]), sock_type(&[c.sock_raw]), Cond::int_eq(2, &[c.netlink_route])],
+        crate::rule::EAFNOSUPPORT,
     );
-    // getpwnam asks nscd first.
-    b.allow(PromiseSet::of(Getpw), "socket", vec![Cond::int_eq(0, &[c.af_unix]), sock_type(&[c.sock_stream])]);
-    b.calls(PromiseSet::of(Getpw), &["connect"]);
 
     for who in [inet, unix] {
         b.calls(who, &["connect", "bind", "listen", "accept", "accept4", "sendto", "sendmsg", "sendmmsg", "recvmsg", "recvmmsg", "recvmmsg_time64"]);
@@ -651,6 +671,7 @@ fn assemble(b: Builder) -> (Table, BTreeSet<&'static str>) {
     for (nr, name) in arch.syscalls() {
         let alts = b.alts.get(name).cloned().unwrap_or_default();
         let pretend = b.pretend.get(name).cloned().unwrap_or_default();
+        let answer = b.answer.get(name).copied().unwrap_or(0);
         let class = if ENOSYS_CALLS.contains(&name) {
             Class::Enosys
         } else if let Some(why) = never.get(name) {
@@ -668,6 +689,7 @@ fn assemble(b: Builder) -> (Table, BTreeSet<&'static str>) {
             class,
             alts: alts.into(),
             pretend: pretend.into(),
+            answer,
         });
     }
     (

@@ -730,13 +730,33 @@ fn sockets_by_family_and_type() {
             c.sock_dgram | c.sock_nonblock | c.sock_cloexec,
             0
         ));
+        // The resolver's netlink and nscd sockets are answered EAFNOSUPPORT (libc falls back),
+        // in every penalty mode; other forms get the penalty.
+        let answered = PRETEND | sandbox_policy::rule::EAFNOSUPPORT;
+        let v = |p: &str, fam, ty, proto| verdict(arch, p, "socket", a(&[fam, ty, proto]));
+        for p in ["stdio dns", "stdio rpath wpath cpath dns"] {
+            assert_eq!(v(p, c.af_netlink, c.sock_raw | c.sock_cloexec, 0), answered);
+        }
+        for p in ["stdio dns", "stdio getpw", "stdio dns getpw"] {
+            let nscd = c.sock_stream | c.sock_cloexec | c.sock_nonblock;
+            assert_eq!(v(p, c.af_unix, nscd, 0), answered, "{p}");
+            assert_eq!(v(p, c.af_unix, c.sock_dgram, 0), TRAP, "{p}");
+            assert_eq!(v(p, c.af_unix, c.sock_stream, 1), TRAP, "{p}");
+        }
+        assert_eq!(v("stdio getpw", c.af_netlink, c.sock_raw, 0), TRAP);
         assert!(sock(
-            "stdio dns",
-            c.af_netlink,
-            c.sock_raw | c.sock_cloexec,
+            "stdio dns unix",
+            c.af_unix,
+            c.sock_stream | c.sock_cloexec,
             0
         ));
         assert!(!sock("stdio dns", c.af_netlink, c.sock_raw, 9));
+        assert!(!allowed(
+            arch,
+            "stdio getpw",
+            "connect",
+            a(&[3, 0x1000, 110])
+        ));
         assert!(!sock("stdio", c.af_inet, c.sock_stream, 0));
         // Multicast options need mcast.
         assert!(allowed(
