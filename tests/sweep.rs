@@ -442,6 +442,11 @@ mod imp {
                 if g != 0 {
                     fail("the table answers success without running it");
                 }
+            } else if verdict == PRETEND | sandbox_policy::rule::EAFNOSUPPORT {
+                *count.entry("answered EAFNOSUPPORT").or_default() += 1;
+                if g != -i64::from(sandbox_policy::rule::EAFNOSUPPORT) {
+                    fail("the table answers EAFNOSUPPORT without running it");
+                }
             } else if verdict == ret::ERRNO | EPERM as u32 {
                 *count.entry("denied (EPERM)").or_default() += 1;
                 if b == -EPERM {

@@ -112,9 +112,9 @@ pub fn summary(p: Promise) -> &'static str {
             "`AF_UNIX` sockets: socket, connect, bind, listen, accept, `sendmsg`/`recvmsg`"
         }
         Promise::Dns => {
-            "resolver sockets (UDP/TCP, nscd, netlink route) and reading the resolver files only"
+            "UDP and TCP sockets to name servers (TCP to port 53 only, with Landlock) and reading the resolver files only; no nscd, no netlink"
         }
-        Promise::Getpw => "reading the password and group files only (and asking nscd)",
+        Promise::Getpw => "reading the password and group files only (no nscd)",
         Promise::Sendfd => "`sendmsg`",
         Promise::Recvfd => "`recvmsg`",
         Promise::Tty => "terminal ioctls (never `TIOCSTI` or `TIOCLINUX`)",

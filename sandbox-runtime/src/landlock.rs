@@ -29,13 +29,13 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub use sandbox_policy::Perms;
 use sandbox_policy::{Promise, PromiseSet};
 
-use crate::sys;
+use crate::{guard, sys};
 
 /// One path made visible to a phase.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,56 +156,24 @@ fn implied(promises: PromiseSet) -> Vec<Unveil> {
 pub(crate) fn path_precise(promises: PromiseSet) -> bool {
     let precise = [Promise::Dns, Promise::Getpw, Promise::Tmppath];
     let general = [Promise::Rpath, Promise::Wpath, Promise::Cpath];
-    precise.iter().any(|p| promises.contains(*p)) && !general.iter().all(|p| promises.contains(*p))
+    let files = precise.iter().any(|p| promises.contains(*p))
+        && !general.iter().all(|p| promises.contains(*p));
+    files || dns_ports(promises)
 }
 
-/// Paths that a phase with `wpath` and without `prot_exec` must not be able to write: `/proc`
-/// (`/proc/self/mem` patches code) and every file mapped executable now (the program's libraries:
-/// a private mapping shows a rewritten file's new contents on pages it has not copied, so
-/// writing the file would change code that runs). New executable mappings need `prot_exec`.
-fn protected_paths() -> io::Result<Vec<PathBuf>> {
-    let mut out = vec![PathBuf::from("/proc")];
-    for line in std::fs::read_to_string("/proc/self/maps")?.lines() {
-        let mut fields = line.split_whitespace();
-        let perms = fields.nth(1).unwrap_or("");
-        let path = fields.nth(3).unwrap_or("");
-        if perms.contains('x') && path.starts_with('/') && !line.ends_with("(deleted)") {
-            let p = PathBuf::from(path);
-            if !out.contains(&p) {
-                out.push(p);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The largest set of paths under `dir` that covers everything but `protected`: entries that
-/// contain no protected path as they are, entries on the way to one entered and split, the
-/// protected ones left out. Symlinks are skipped (their targets are covered where they live).
-fn writable_around(dir: &Path, protected: &[PathBuf], out: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)?.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_symlink() || protected.contains(&path) {
-            continue;
-        }
-        if protected.iter().any(|p| p.starts_with(&path)) {
-            if kind.is_dir() {
-                writable_around(&path, protected, out)?;
-            }
-            continue;
-        }
-        out.push(path);
-    }
-    Ok(())
+/// Whether `dns` is held without `inet`: then Landlock (ABI 4) limits TCP to the name servers'
+/// port, 53, whatever else is held.
+fn dns_ports(promises: PromiseSet) -> bool {
+    promises.contains(Promise::Dns) && !promises.contains(Promise::Inet)
 }
 
 /// For a phase made path-precise without unveils: the general path promises it holds, as rules
-/// over the whole tree (rpath: read everywhere; wpath: write everywhere, but under /proc when
-/// [`needs_proc_guard`]; cpath: create and remove everywhere).
-fn general_rules(promises: PromiseSet) -> io::Result<Vec<Unveil>> {
+/// over the whole tree (rpath: read everywhere; wpath: write everywhere, but around `protected`
+/// (see [`guard`]) when [`needs_proc_guard`]; cpath: create and remove everywhere).
+fn general_rules(
+    promises: PromiseSet,
+    protected: Option<&[guard::Protected]>,
+) -> io::Result<Vec<Unveil>> {
     let mut v = Vec::new();
     let mut root = String::new();
     if promises.contains(Promise::Rpath) {
@@ -215,12 +183,13 @@ fn general_rules(promises: PromiseSet) -> io::Result<Vec<Unveil>> {
         root.push('c');
     }
     if promises.contains(Promise::Wpath) {
-        if needs_proc_guard(promises) {
-            let mut writable = Vec::new();
-            writable_around(Path::new("/"), &protected_paths()?, &mut writable)?;
-            v.extend(writable.iter().map(|p| Unveil::new(p, "w", true)));
-        } else {
-            root.push('w');
+        match protected {
+            Some(protected) => {
+                let (all, files) = guard::names(protected);
+                let writable = guard::writable_paths(&all, &files)?;
+                v.extend(writable.iter().map(|p| Unveil::new(p, "w", true)));
+            }
+            None => root.push('w'),
         }
     }
     if !root.is_empty() {
@@ -389,8 +358,17 @@ pub(crate) fn apply(
     // Without a pledge in force, unveil restricts paths only: no implied files, no scopes.
     let promises = known.unwrap_or_else(PromiseSet::all);
     let mut implicit = known.map(implied).unwrap_or_default();
+    // The files the write guard protects, when this ruleset stands in for it (general rules
+    // around them): found once, checked again after the restriction.
+    let protected_files = match (general, known) {
+        (true, Some(p)) if needs_proc_guard(p) && p.contains(Promise::Wpath) && !guarded => {
+            Some(guard::protected()?)
+        }
+        _ => None,
+    };
+    let protected = protected_files.as_deref();
     if let (true, Some(promises)) = (general, known) {
-        implicit.extend(general_rules(promises).map_err(open_error("/"))?);
+        implicit.extend(general_rules(promises, protected).map_err(open_error("/"))?);
     }
     let mut rules: Vec<Rule> = Vec::new();
     for (u, is_implicit) in unveils
@@ -496,11 +474,17 @@ pub(crate) fn apply(
     }
 
     // Without prot_exec, writing /proc/self/mem or a file mapped executable would change code:
-    // no rule may grant writing at, above or below them.
+    // no rule may grant writing at, above or below any of their names.
     // `guarded`: a Landlock domain in force already keeps them unwritable, and rules only narrow.
-    if needs_proc_guard(promises) && !guarded {
-        let protected = protected_paths().map_err(open_error("/proc/self/maps"))?;
-        for q in &protected {
+    let writes = rules
+        .iter()
+        .any(|r| !r.implicit && r.perms.includes(Perms::W));
+    if needs_proc_guard(promises) && !guarded && writes {
+        let (all, _) = match protected {
+            Some(p) => guard::names(p),
+            None => guard::names(&guard::protected()?),
+        };
+        for q in &all {
             let Ok(fd) = sys::open_path(None, q, 0) else {
                 continue;
             };
@@ -532,6 +516,21 @@ pub(crate) fn apply(
             }
         }
     }
+
+    // Connecting to a pathname unix socket is not a filesystem right before Landlock ABI 9: a
+    // phase that unveils and may make unix sockets could reach any socket file (a container
+    // runtime's, D-Bus, a database) outside what it unveiled. Without `unix` the filter refuses
+    // unix sockets, so only a phase that holds it (or that has no pledge at all) is concerned.
+    if rules.iter().any(|r| !r.implicit) && promises.contains(Promise::Unix) {
+        let msg = format!(
+            "connecting to pathname unix sockets outside the unveiled paths (Landlock ABI {abi}; this version of the runtime restricts it on no ABI yet), while the promises allow unix sockets: pledge without `unix`, or run best-effort"
+        );
+        if !best_effort {
+            return Err(UnveilError::Unenforceable(msg));
+        }
+        not_enforced.push(msg);
+    }
+
     let handled = handled_fs(abi);
     if abi < 3
         && promises.contains(Promise::Wpath)
@@ -550,6 +549,9 @@ pub(crate) fn apply(
     } else {
         0
     };
+    // dns without inet: TCP to the name servers' port only (UDP cannot be restricted before
+    // Landlock ABI 10; see the README's limits).
+    let dns_port = handled_net != 0 && known.is_some_and(dns_ports);
     let mut scoped = 0;
     if abi >= 6 {
         if !promises.contains(Promise::Proc) {
@@ -585,7 +587,19 @@ pub(crate) fn apply(
         })?;
         added += 1;
     }
+    if dns_port {
+        sys::landlock_add_port(ruleset.as_fd(), NET_CONNECT_TCP, 53).map_err(|source| {
+            UnveilError::Kernel {
+                call: "landlock_add_rule",
+                source,
+            }
+        })?;
+        added += 1;
+    }
     let threads = restrict_all_threads(&ruleset, abi)?;
+    if let Some(protected) = protected {
+        guard::recheck(protected)?;
+    }
     if !not_enforced.is_empty() {
         report(&not_enforced.join("; "));
     }
@@ -617,11 +631,11 @@ pub(crate) fn needs_proc_guard(promises: PromiseSet) -> bool {
     promises.contains(Promise::Wpath) && !promises.contains(Promise::ProtExec)
 }
 
-/// Applies a Landlock layer that handles only file writes and allows them everywhere but at
-/// [`protected_paths`]: the filesystem stays writable as `wpath` says, `/proc` and the files
-/// mapped executable do not. The tree is listed now, down the paths to the protected files:
-/// entries created later in the directories listed, and files directly in `/`, are not
-/// writable under this layer.
+/// Applies the write guard as a Landlock layer of its own (see [`guard`]): it handles writing,
+/// truncating (ABI 3) and moving files across directories (ABI 2, which Landlock denies by
+/// default once any layer is in force), grants moving everywhere and writing everywhere but on
+/// the way to `/proc` and to every name of a protected file. Landlock itself then refuses a
+/// link or rename that would make a protected file writable.
 pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilError> {
     let explain = "wpath without prot_exec needs Landlock to keep /proc/self/mem and the files mapped executable unwritable";
     let abi = match abi() {
@@ -645,8 +659,13 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
             )));
         }
     };
+    let protected = guard::protected()?;
+    let (all, files) = guard::names(&protected);
+    let writable = guard::writable_paths(&all, &files).map_err(open_error("/"))?;
+    let write = WRITE_FILE | if abi >= 3 { TRUNCATE } else { 0 };
+    let refer = if abi >= 2 { REFER } else { 0 };
     let attr = sys::RulesetAttr {
-        handled_access_fs: WRITE_FILE,
+        handled_access_fs: write | refer,
         handled_access_net: 0,
         scoped: 0,
     };
@@ -654,30 +673,113 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
         call: "landlock_create_ruleset",
         source,
     })?;
-    let protected = protected_paths().map_err(open_error("/proc/self/maps"))?;
-    let mut writable = Vec::new();
-    writable_around(Path::new("/"), &protected, &mut writable).map_err(open_error("/"))?;
-    let mut rules = 0;
-    for path in &writable {
-        let Ok(fd) = sys::open_path(None, path, libc::O_NOFOLLOW) else {
-            continue;
-        };
-        // WRITE_FILE is a file right too, so it suits file and directory rules alike.
-        sys::landlock_add_path(ruleset.as_fd(), fd.as_fd(), WRITE_FILE).map_err(|source| {
+    let add = |fd: &OwnedFd, access| {
+        sys::landlock_add_path(ruleset.as_fd(), fd.as_fd(), access).map_err(|source| {
             UnveilError::Kernel {
                 call: "landlock_add_rule",
                 source,
             }
-        })?;
+        })
+    };
+    let mut rules = 0;
+    if refer != 0 {
+        let root =
+            sys::open_path(None, Path::new("/"), libc::O_DIRECTORY).map_err(open_error("/"))?;
+        add(&root, refer)?;
+        rules += 1;
+    }
+    for path in &writable {
+        let Ok(fd) = sys::open_path(None, path, libc::O_NOFOLLOW) else {
+            continue;
+        };
+        // Writing and truncating are file rights, so they suit file and directory rules alike.
+        add(&fd, write)?;
         rules += 1;
     }
     let threads = restrict_all_threads(&ruleset, abi)?;
+    guard::recheck(&protected)?;
     Ok(LandlockStatus {
         abi,
-        handled_fs: WRITE_FILE,
+        handled_fs: write | refer,
         handled_net: 0,
         scoped: 0,
         rules,
+        threads,
+        not_enforced: Vec::new(),
+    })
+}
+
+/// Whether a policy may open files by path (and so `/proc/<pid>/...` of other processes).
+pub(crate) fn opens_files(promises: PromiseSet) -> bool {
+    [Promise::Rpath, Promise::Wpath, Promise::Cpath]
+        .iter()
+        .any(|p| promises.contains(*p))
+}
+
+/// A minimal Landlock layer that keeps other processes out of reach: Landlock confines
+/// ptrace-mode access (`/proc/<pid>/mem`, `environ`, `fd/`, `maps`) to processes in the same or
+/// a nested domain. It handles only moving files across directories and grants that everywhere
+/// (on ABI 1, which has no such right, executing, granted everywhere: ABI 1 refuses moves across
+/// directories under any domain), and the scopes the promises allow (ABI 6).
+pub(crate) fn process_scope(
+    promises: PromiseSet,
+    best_effort: bool,
+) -> Result<LandlockStatus, UnveilError> {
+    let explain = "keeping /proc/<pid> of other processes out of reach of a phase that opens files needs Landlock";
+    let abi = match abi() {
+        Ok(abi) => abi,
+        Err(e) if best_effort => {
+            let msg = format!("{explain}, and Landlock is not available ({e})");
+            report(&msg);
+            return Ok(LandlockStatus {
+                abi: 0,
+                handled_fs: 0,
+                handled_net: 0,
+                scoped: 0,
+                rules: 0,
+                threads: 0,
+                not_enforced: vec![msg],
+            });
+        }
+        Err(e) => {
+            return Err(UnveilError::Unenforceable(format!(
+                "{explain}, and this kernel has no Landlock ({e})"
+            )));
+        }
+    };
+    let access = if abi >= 2 { REFER } else { EXECUTE };
+    let mut scoped = 0;
+    if abi >= 6 {
+        if !promises.contains(Promise::Proc) {
+            scoped |= SCOPE_SIGNAL;
+        }
+        if !promises.contains(Promise::Unix) {
+            scoped |= SCOPE_ABSTRACT_UNIX;
+        }
+    }
+    let attr = sys::RulesetAttr {
+        handled_access_fs: access,
+        handled_access_net: 0,
+        scoped,
+    };
+    let ruleset = sys::landlock_create_ruleset(&attr).map_err(|source| UnveilError::Kernel {
+        call: "landlock_create_ruleset",
+        source,
+    })?;
+    let root = sys::open_path(None, Path::new("/"), libc::O_DIRECTORY).map_err(open_error("/"))?;
+    sys::landlock_add_path(ruleset.as_fd(), root.as_fd(), access).map_err(|source| {
+        UnveilError::Kernel {
+            call: "landlock_add_rule",
+            source,
+        }
+    })?;
+    let threads = restrict_all_threads(&ruleset, abi)?;
+    Ok(LandlockStatus {
+        abi,
+        handled_fs: access,
+        handled_net: 0,
+        scoped,
+        rules: 1,
         threads,
         not_enforced: Vec::new(),
     })
@@ -721,7 +823,10 @@ fn report(msg: &str) {
 // ---- every thread ---------------------------------------------------------------------------
 
 static BROADCAST_FD: AtomicI32 = AtomicI32::new(-1);
-static ACKED: [AtomicI32; 1024] = [const { AtomicI32::new(0) }; 1024];
+/// The broadcast's round: a thread's answer carries the round it answered in.
+static ROUND: AtomicU32 = AtomicU32::new(0);
+/// Answers: `(round << 32) | tid`, one slot per answer.
+static ACKED: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
 static ACK_COUNT: AtomicUsize = AtomicUsize::new(0);
 static FAILED: AtomicU32 = AtomicU32::new(0);
 static TASK_DIR: OnceLock<io::Result<OwnedFd>> = OnceLock::new();
@@ -740,15 +845,55 @@ pub fn broadcast_signal() -> i32 {
 
 extern "C" fn on_broadcast(_sig: libc::c_int) {
     let fd = BROADCAST_FD.load(Ordering::Acquire);
+    let round = ROUND.load(Ordering::Acquire);
     let ok = fd >= 0 && sys::set_no_new_privs_raw() && sys::landlock_restrict_self(fd, 0).is_ok();
     if ok {
         let i = ACK_COUNT.fetch_add(1, Ordering::AcqRel);
         if let Some(slot) = ACKED.get(i) {
-            slot.store(sys::gettid(), Ordering::Release);
+            let tid = u64::from(u32::from_ne_bytes(sys::gettid().to_ne_bytes()));
+            slot.store((u64::from(round) << 32) | tid, Ordering::Release);
         }
     } else {
         FAILED.fetch_add(1, Ordering::AcqRel);
     }
+}
+
+/// One thread as the broadcast knows it: its id and a handle on its `/proc/self/task/<tid>`.
+///
+/// Thread ids are reused as soon as a thread exits, so an id alone cannot say that a thread
+/// seen now is the one that answered before: a thread created with the signal blocked could
+/// take the id of one that answered and exited, and be counted as restricted. The handle is
+/// tied to the task it was opened on: once that task has exited, nothing can be opened through
+/// it, even when a new thread has its id.
+struct Known {
+    tid: i32,
+    handle: OwnedFd,
+}
+
+impl Known {
+    fn open(task_dir: std::os::fd::BorrowedFd<'_>, tid: i32) -> Option<Known> {
+        let handle = sys::open_path(
+            Some(task_dir),
+            Path::new(&tid.to_string()),
+            libc::O_DIRECTORY,
+        )
+        .ok()?;
+        Some(Known { tid, handle })
+    }
+
+    /// Whether the task the handle was opened on still exists.
+    fn alive(&self) -> bool {
+        sys::open_path(Some(self.handle.as_fd()), Path::new("stat"), 0).is_ok()
+    }
+}
+
+/// The thread ids that answered in `round`.
+fn answered(round: u32) -> BTreeSet<i32> {
+    (0..ACK_COUNT.load(Ordering::Acquire).min(ACKED.len()))
+        .map(|i| ACKED[i].load(Ordering::Acquire))
+        .filter(|v| v >> 32 == u64::from(round))
+        .map(|v| i32::from_ne_bytes((v as u32).to_ne_bytes()))
+        .collect()
 }
 
 fn restrict_all_threads(ruleset: &OwnedFd, abi: u32) -> Result<usize, UnveilError> {
@@ -780,8 +925,10 @@ fn restrict_all_threads(ruleset: &OwnedFd, abi: u32) -> Result<usize, UnveilErro
         restrict(0)?;
         return Ok(1);
     }
+    let task_dir = task_dir()?;
     // Restrict the others first, from their own signal handlers, then this thread; repeat until
-    // no unrestricted thread remains (an unrestricted thread may have started another).
+    // every thread listed is one that answered (an unrestricted thread may have started another,
+    // or exited and left its id to a new one).
     let sig = broadcast_signal();
     if !sys::claim_signal(sig, on_broadcast).map_err(|source| UnveilError::Kernel {
         call: "sigaction",
@@ -794,52 +941,71 @@ fn restrict_all_threads(ruleset: &OwnedFd, abi: u32) -> Result<usize, UnveilErro
     BROADCAST_FD.store(ruleset.as_raw_fd(), Ordering::Release);
     ACK_COUNT.store(0, Ordering::Release);
     FAILED.store(0, Ordering::Release);
-    let mut done: BTreeSet<i32> = BTreeSet::new();
+    let result = broadcast(task_dir, me, sig);
+    BROADCAST_FD.store(-1, Ordering::Release);
+    let done = result?;
+    restrict(0)?;
+    Ok(done + 1)
+}
+
+/// The rounds of the broadcast: returns how many threads restricted themselves.
+fn broadcast(
+    task_dir: std::os::fd::BorrowedFd<'_>,
+    me: i32,
+    sig: i32,
+) -> Result<usize, UnveilError> {
+    let mut done: Vec<Known> = Vec::new();
     loop {
-        let now: BTreeSet<i32> = threads_now()?.into_iter().filter(|t| *t != me).collect();
-        let pending: Vec<i32> = now.difference(&done).copied().collect();
+        // A thread is done when it answered and the task that answered is still the one with
+        // that id (its handle is alive). Anything else listed is asked (again).
+        done.retain(Known::alive);
+        let pending: Vec<Known> = threads_now()?
+            .into_iter()
+            .filter(|t| *t != me && !done.iter().any(|d| d.tid == *t))
+            .filter_map(|t| Known::open(task_dir, t))
+            .collect();
         if pending.is_empty() {
-            break;
+            return Ok(done.len());
         }
-        for &t in &pending {
-            let _ = sys::signal_thread(t, sig); // a thread that has exited needs nothing
+        // The handles were opened before the round starts, so an answer carrying this round
+        // and this id came from the task the handle names, if that task is still alive.
+        let round = ROUND.fetch_add(1, Ordering::AcqRel).wrapping_add(1);
+        for k in &pending {
+            let _ = sys::signal_thread(k.tid, sig); // a thread that has exited needs nothing
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         loop {
-            let acked: BTreeSet<i32> = (0..ACK_COUNT.load(Ordering::Acquire).min(ACKED.len()))
-                .map(|i| ACKED[i].load(Ordering::Acquire))
-                .collect();
-            let alive: BTreeSet<i32> = threads_now()?.into_iter().collect();
+            let acked = answered(round);
             let missing: Vec<i32> = pending
                 .iter()
-                .copied()
-                .filter(|t| alive.contains(t) && !acked.contains(t))
+                .filter(|k| !acked.contains(&k.tid) && k.alive())
+                .map(|k| k.tid)
                 .collect();
             if missing.is_empty() {
-                done.extend(pending.iter().copied());
                 break;
             }
             if FAILED.load(Ordering::Acquire) > 0 || Instant::now() > deadline {
-                BROADCAST_FD.store(-1, Ordering::Release);
                 return Err(UnveilError::Threads(missing));
             }
             sys::nap();
         }
+        done.extend(pending.into_iter().filter(Known::alive));
     }
-    BROADCAST_FD.store(-1, Ordering::Release);
-    restrict(0)?;
-    Ok(done.len() + 1)
 }
 
-fn threads_now() -> Result<Vec<i32>, UnveilError> {
+fn task_dir() -> Result<std::os::fd::BorrowedFd<'static>, UnveilError> {
     match TASK_DIR.get_or_init(sys::open_task_dir) {
-        Ok(fd) => sys::list_threads(fd.as_fd()).map_err(|source| UnveilError::Kernel {
-            call: "getdents64(/proc/self/task)",
-            source,
-        }),
+        Ok(fd) => Ok(fd.as_fd()),
         Err(e) => Err(UnveilError::Kernel {
             call: "open(/proc/self/task)",
             source: io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
         }),
     }
+}
+
+fn threads_now() -> Result<Vec<i32>, UnveilError> {
+    sys::list_threads(task_dir()?).map_err(|source| UnveilError::Kernel {
+        call: "getdents64(/proc/self/task)",
+        source,
+    })
 }

@@ -18,6 +18,7 @@
 mod decode;
 mod error;
 mod exec;
+mod guard;
 mod landlock;
 mod phase;
 mod preflight;

@@ -100,6 +100,8 @@ struct State {
     effective: Option<Penalty>,
     /// Whether a Landlock layer keeps /proc unwritable (see `landlock::guard_proc`).
     proc_guarded: bool,
+    /// Whether a Landlock domain is in force (any layer: it keeps other processes out of reach).
+    domain: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -110,6 +112,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     reporter: false,
     effective: None,
     proc_guarded: false,
+    domain: false,
 });
 
 impl State {
@@ -300,6 +303,18 @@ fn enter_slow(
     }
     if landlock_status.is_some() && landlock::needs_proc_guard(wanted) {
         state.proc_guarded = true;
+    }
+    // A phase that can open files can open /proc/<pid>/mem, environ, fd/ of other processes of
+    // its user (every process, as root): the same reach into other processes as ptrace and
+    // process_vm_readv, which no promise allows. Any Landlock domain confines ptrace-mode
+    // access to processes inside it, so the first such phase without a layer of its own gets a
+    // minimal one.
+    if phase.pledged && landlock_status.is_none() && !state.domain && landlock::opens_files(wanted)
+    {
+        landlock_status = Some(landlock::process_scope(wanted, phase.best_effort)?);
+    }
+    if landlock_status.as_ref().is_some_and(|s| s.abi > 0) {
+        state.domain = true;
     }
     if !phase.pledged {
         return Ok(state.enter_without_filter(phase, wanted, landlock_status));

@@ -447,6 +447,38 @@ pub(crate) fn landlock_add_path(
     }
 }
 
+/// `struct landlock_net_port_attr`.
+#[repr(C)]
+struct NetPort {
+    allowed_access: u64,
+    port: u64,
+}
+
+const LANDLOCK_RULE_NET_PORT: u32 = 2;
+
+/// `landlock_add_rule(ruleset, NET_PORT, {access, port})` (Landlock ABI 4).
+pub(crate) fn landlock_add_port(ruleset: BorrowedFd<'_>, access: u64, port: u16) -> io::Result<()> {
+    let attr = NetPort {
+        allowed_access: access,
+        port: u64::from(port),
+    };
+    // SAFETY: `attr` lives across the call; the descriptor is open for its duration.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_add_rule,
+            ruleset.as_raw_fd(),
+            LANDLOCK_RULE_NET_PORT,
+            &raw const attr,
+            0u32,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// `landlock_restrict_self(ruleset, flags)`. Signal-safe (the broadcast handler calls it).
 pub(crate) fn landlock_restrict_self(ruleset: i32, flags: u32) -> io::Result<()> {
     // SAFETY: integer arguments only.
@@ -656,6 +688,25 @@ unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
 unsafe fn set_return_register(uc: *mut libc::ucontext_t, value: i64) {
     // SAFETY: see `set_return`; a0 (register 10) carries the syscall's return value.
     unsafe { (*uc).uc_mcontext.__gregs[10] = value as libc::c_ulong };
+}
+
+/// The real, effective and saved user ids (getresuid(2)), and whether the calling thread has
+/// any capability, effective or permitted (capget(2)). Failures count as privileged.
+pub(crate) fn identity_now() -> ([u32; 3], bool) {
+    let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
+    // SAFETY: three pointers to locals the kernel writes.
+    let ids = unsafe { libc::getresuid(&raw mut r, &raw mut e, &raw mut s) };
+    if ids != 0 {
+        return ([0; 3], true);
+    }
+    // struct __user_cap_header_struct { version, pid } and two __user_cap_data_struct
+    // { effective, permitted, inheritable } (version 3: 64-bit sets).
+    let mut header = [0x2008_0522u32, 0];
+    let mut data = [0u32; 6];
+    // SAFETY: a header and a two-element data array of the sizes version 3 uses.
+    let caps = unsafe { libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr()) };
+    let privileged = caps != 0 || data[0] | data[1] | data[3] | data[4] != 0;
+    ([r, e, s], privileged)
 }
 
 /// `personality(persona)`, returning the previous persona. See personality(2).
