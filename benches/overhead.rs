@@ -191,6 +191,7 @@ fn first_entry(c: &mut Criterion) {
         .measurement_time(Duration::from_millis(300));
     for how in [
         "attribute",
+        "attribute-wpath",
         "seccompiler",
         "runtime-api",
         "second-phase",
@@ -242,6 +243,11 @@ fn parts(c: &mut Criterion) {
 #[sandbox::pledge("stdio rpath")]
 #[inline(never)]
 fn stdio_rpath() {}
+
+/// A first phase with the write guard (`wpath` without `prot_exec`).
+#[sandbox::pledge("stdio rpath wpath")]
+#[inline(never)]
+fn stdio_rpath_wpath() {}
 
 /// A second phase with the same promises (a different function).
 #[sandbox::pledge("stdio rpath")]
@@ -382,6 +388,12 @@ mod child {
             "attribute" => {
                 let start = Instant::now();
                 stdio_rpath();
+                start.elapsed()
+            }
+            // With the write guard: wpath without prot_exec.
+            "attribute-wpath" => {
+                let start = Instant::now();
+                stdio_rpath_wpath();
                 start.elapsed()
             }
             "runtime-api" => {
