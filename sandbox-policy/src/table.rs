@@ -344,7 +344,13 @@ fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
     );
     // Send on a connected socket only: a destination address needs inet, unix or dns.
     b.allow(stdio, "sendto", vec![Cond::null(4)]);
-    b.allow(stdio, "socketpair", vec![Cond::int_eq(0, &[c.af_unix])]);
+    // Connected pairs only: a datagram pair socket can still connect or send to any pathname
+    // datagram socket (/dev/log, a notify socket) under a promise that allows sendto with an
+    // address (inet, dns), which seccomp cannot tell from an internet socket. unix allows every
+    // type.
+    let pair_types = Cond::int_in(1, !(c.sock_nonblock | c.sock_cloexec), &[c.sock_stream, c.sock_seqpacket]);
+    b.allow(stdio, "socketpair", vec![Cond::int_eq(0, &[c.af_unix]), pair_types]);
+    b.allow(set(&[Stdio, Unix]), "socketpair", vec![Cond::int_eq(0, &[c.af_unix])]);
     // fstat(2) and File::metadata go through statx / newfstatat with AT_EMPTY_PATH.
     b.allow(stdio, "statx", vec![Cond::int_set(2, c.at_empty_path)]);
     b.allow(stdio, "newfstatat", vec![Cond::int_set(3, c.at_empty_path)]);

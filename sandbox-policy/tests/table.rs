@@ -750,6 +750,13 @@ fn sockets_by_family_and_type() {
             c.sock_stream | c.sock_cloexec,
             0
         ));
+        // Pairs: connected types under stdio, datagrams need unix.
+        let pair = |p: &str, ty| allowed(arch, p, "socketpair", a(&[c.af_unix, ty, 0, 0x1000]));
+        assert!(pair("stdio", c.sock_stream | c.sock_cloexec));
+        assert!(pair("stdio", c.sock_seqpacket));
+        assert!(!pair("stdio inet", c.sock_dgram));
+        assert!(!pair("stdio dns", c.sock_dgram | c.sock_nonblock));
+        assert!(pair("stdio unix", c.sock_dgram));
         assert!(!sock("stdio dns", c.af_netlink, c.sock_raw, 9));
         assert!(!allowed(
             arch,

@@ -139,7 +139,19 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
         let path = PathBuf::from(path);
         move |source| UnveilError::Open { path, source }
     };
-    let maps = read_proc("/proc/self/maps").map_err(proc_error("/proc/self/maps"))?;
+    let file = fs::File::open("/proc/self/maps").map_err(proc_error("/proc/self/maps"))?;
+    let maps = read_from_start(&file).map_err(proc_error("/proc/self/maps"))?;
+    // Every file mapped executable now, writable or not, and a descriptor to look again after
+    // the filter is in force (when nothing can be opened any more, and nothing mapped executable).
+    *SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((
+        file,
+        executable_mappings(&maps)
+            .iter()
+            .map(|m| (m.dev, m.ino))
+            .collect(),
+    ));
     let identity = Identity::now();
     let mut mounts: Option<Vec<Mount>> = None;
     let mut seen = BTreeSet::new();
@@ -152,9 +164,13 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
         let mut entry = PathBuf::from("/proc/self/map_files");
         entry.push(&link);
         let name = fs::read_link(&entry).map_err(proc_error("/proc/self/map_files"))?;
-        let named = fs::symlink_metadata(&name)
-            .ok()
-            .filter(|md| (md.dev(), md.ino()) == (m.dev, m.ino));
+        // The name is the mapping's own, unless the kernel marked it unlinked. The device can
+        // differ where the filesystem gives files another device than its superblock's (btrfs
+        // subvolumes), so a name not marked unlinked is trusted on its inode number.
+        let unlinked_mark = name.as_os_str().as_bytes().ends_with(b" (deleted)");
+        let named = fs::symlink_metadata(&name).ok().filter(|md| {
+            md.ino() == m.ino && (md.dev() == m.dev || !unlinked_mark) && md.file_type().is_file()
+        });
         let Some(md) = named else {
             // The mapping's name was unlinked (the kernel adds " (deleted)"): another link may
             // remain, under a name nothing tells. The file itself is reachable through the
@@ -181,7 +197,7 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
         }
         let mut names = vec![name.clone()];
         if md.nlink() > 1 {
-            names.extend(other_links(&name, m.dev, m.ino));
+            names.extend(other_links(&name, md.dev(), m.ino));
             if (names.len() as u64) < md.nlink() {
                 return Err(UnveilError::Unenforceable(format!(
                     "{} is mapped executable and has {} links, of which {} were found (looked in its directory, its parent and the parent's subdirectories); a write through another would change the program's code: remove the extra links, add prot_exec, or unveil narrower paths",
@@ -209,7 +225,7 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
             }
         }
         out.push(Protected {
-            dev: m.dev,
+            dev: md.dev(),
             ino: m.ino,
             nlink: md.nlink(),
             names,
@@ -220,10 +236,56 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
 
 /// Reads a `/proc` text in one read into a buffer with room (`/proc` reports no size).
 fn read_proc(path: &str) -> io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = Vec::with_capacity(1 << 16);
-    fs::File::open(path)?.read_to_end(&mut buf)?;
-    Ok(buf)
+    read_from_start(&fs::File::open(path)?)
+}
+
+/// Reads a `/proc` text from offset 0 (a fresh snapshot each time) through an open descriptor.
+fn read_from_start(file: &fs::File) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = file.read_at(&mut buf[len..], len as u64)?;
+        if n == 0 {
+            buf.truncate(len);
+            return Ok(buf);
+        }
+        len += n;
+    }
+}
+
+/// What [`protected`] saw: `/proc/self/maps`, still open, and the files mapped executable.
+type Seen = (fs::File, BTreeSet<(u64, u64)>);
+static SEEN: std::sync::Mutex<Option<Seen>> = std::sync::Mutex::new(None);
+
+/// After the filter is in force: no file is mapped executable that [`protected`] did not see.
+/// Another thread could have mapped one between the listing and the install, while the phase in
+/// force still allowed `PROT_EXEC`; its file would be writable.
+///
+/// # Errors
+///
+/// A description of the file found, or of why the mappings could not be read.
+pub(crate) fn no_new_mappings() -> Result<(), String> {
+    let seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some((file, files)) = seen.as_ref() else {
+        return Ok(());
+    };
+    let maps =
+        read_from_start(file).map_err(|e| format!("cannot read /proc/self/maps again: {e}"))?;
+    for m in executable_mappings(&maps) {
+        if !files.contains(&(m.dev, m.ino)) {
+            return Err(format!(
+                "a file was mapped executable while the phase was being entered (mapping {}), after the write guard had listed them",
+                String::from_utf8_lossy(m.range)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Other names of the file `(dev, ino)` named `name`: entries with its inode number in its

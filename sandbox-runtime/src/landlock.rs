@@ -829,11 +829,13 @@ static ROUND: AtomicU32 = AtomicU32::new(0);
 static ACKED: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
 static ACK_COUNT: AtomicUsize = AtomicUsize::new(0);
 static FAILED: AtomicU32 = AtomicU32::new(0);
-static TASK_DIR: OnceLock<io::Result<OwnedFd>> = OnceLock::new();
+/// `/proc/self/task` as opened at the first phase, and by which process: a child forked after it
+/// has the descriptor too, but it lists the parent's threads.
+static TASK_DIR: OnceLock<(u32, io::Result<OwnedFd>)> = OnceLock::new();
 
 /// Opens `/proc/self/task` while the process may still open files (called at the first phase).
 pub(crate) fn prepare() {
-    TASK_DIR.get_or_init(sys::open_task_dir);
+    TASK_DIR.get_or_init(|| (sys::getpid(), sys::open_task_dir()));
 }
 
 /// The real-time signal used to ask other threads to restrict themselves on kernels before
@@ -926,6 +928,7 @@ fn restrict_all_threads(ruleset: &OwnedFd, abi: u32) -> Result<usize, UnveilErro
         return Ok(1);
     }
     let task_dir = task_dir()?;
+    let task_dir = task_dir.as_fd();
     // Restrict the others first, from their own signal handlers, then this thread; repeat until
     // every thread listed is one that answered (an unrestricted thread may have started another,
     // or exited and left its id to a new one).
@@ -993,18 +996,25 @@ fn broadcast(
     }
 }
 
-fn task_dir() -> Result<std::os::fd::BorrowedFd<'static>, UnveilError> {
-    match TASK_DIR.get_or_init(sys::open_task_dir) {
-        Ok(fd) => Ok(fd.as_fd()),
-        Err(e) => Err(UnveilError::Kernel {
-            call: "open(/proc/self/task)",
-            source: io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
-        }),
+/// This process's `/proc/self/task`: the one kept since the first phase, or, in a child forked
+/// since, a new one.
+fn task_dir() -> Result<OwnedFd, UnveilError> {
+    let error = |e: &io::Error| UnveilError::Kernel {
+        call: "open(/proc/self/task)",
+        source: io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+    };
+    let (pid, kept) = TASK_DIR.get_or_init(|| (sys::getpid(), sys::open_task_dir()));
+    if *pid != sys::getpid() {
+        return sys::open_task_dir().map_err(|e| error(&e));
+    }
+    match kept {
+        Ok(fd) => fd.try_clone().map_err(|e| error(&e)),
+        Err(e) => Err(error(e)),
     }
 }
 
 fn threads_now() -> Result<Vec<i32>, UnveilError> {
-    sys::list_threads(task_dir()?).map_err(|source| UnveilError::Kernel {
+    sys::list_threads(task_dir()?.as_fd()).map_err(|source| UnveilError::Kernel {
         call: "getdents64(/proc/self/task)",
         source,
     })

@@ -216,6 +216,7 @@ fn enter_slow(
         });
     }
     landlock::prepare();
+    let mut personalities = None;
     if phase.pledged {
         let first = state.held.is_none();
         let threads = if first {
@@ -223,7 +224,7 @@ fn enter_slow(
         } else {
             None
         };
-        preflight::no_read_implies_exec(
+        personalities = preflight::no_read_implies_exec(
             phase.promises(),
             first,
             state.held.map(|(h, _)| h),
@@ -301,6 +302,10 @@ fn enter_slow(
         }
         landlock_status = Some(landlock::guard_proc(phase.best_effort)?);
     }
+    // Whether this entry protected the files mapped executable (it checks after the install that
+    // no other was mapped meanwhile).
+    let guarded_now =
+        landlock_status.is_some() && landlock::needs_proc_guard(wanted) && !state.proc_guarded;
     if landlock_status.is_some() && landlock::needs_proc_guard(wanted) {
         state.proc_guarded = true;
     }
@@ -345,6 +350,16 @@ fn enter_slow(
             return Err(PledgeError::Seccomp(e));
         }
     }
+    // Between the checks above and the install, another thread could still set
+    // READ_IMPLIES_EXEC or map a file executable (the phase in force allowed it); from now on
+    // neither is possible, so a second look is conclusive. The filter is in force: what it finds
+    // ends the process.
+    if let Err(why) = after_install(personalities.as_ref(), guarded_now) {
+        sys::write_stderr(
+            format!("sandbox: phase {}: {why}; aborting\n", phase.describe()).as_bytes(),
+        );
+        std::process::abort();
+    }
     // Every layer is in force on every thread: only now may other callers skip the entry.
     IN_FORCE.set(Some(phase));
     state.current = Some(phase);
@@ -362,6 +377,23 @@ fn enter_slow(
         filters: state.filters,
         landlock: landlock_status,
     })
+}
+
+/// The checks that are only conclusive once the filter is in force, through descriptors opened
+/// before it: the personalities of the threads listed (a thread created in between inherits its
+/// creator's, which is among them unless the creator changed its own since: see the README's
+/// limits) and the files mapped executable.
+fn after_install(
+    personalities: Option<&preflight::Personalities>,
+    guarded_now: bool,
+) -> Result<(), String> {
+    if let Some(p) = personalities {
+        p.recheck()?;
+    }
+    if guarded_now {
+        crate::guard::no_new_mappings()?;
+    }
+    Ok(())
 }
 
 /// Restricts the process to `promises` from now on: the run-time form of `#[pledge]`, for

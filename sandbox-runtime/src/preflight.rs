@@ -43,7 +43,7 @@ const READ_IMPLIES_EXEC: u64 = 0x0040_0000;
 /// As the first phase would: an io_uring instance, or a thread with `READ_IMPLIES_EXEC`.
 pub fn first_phase_checks() -> Result<(), PledgeError> {
     let threads = no_io_uring()?;
-    no_read_implies_exec(PromiseSet::EMPTY, true, None, Some(threads))
+    no_read_implies_exec(PromiseSet::EMPTY, true, None, Some(threads)).map(drop)
 }
 
 /// The threads of the process other than the caller, as `/proc/self/task/<tid>`: one listing,
@@ -133,10 +133,13 @@ const WORKER_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
 fn io_threads(threads: &Threads) -> (Vec<String>, Vec<String>) {
     let (mut polling, mut workers) = (Vec::new(), Vec::new());
     for path in &threads.0 {
-        // A thread that exits meanwhile has no stat any more, and no ring either.
-        let Ok(stat) = fs::read_to_string(path.join("stat")) else {
+        // A thread that exits meanwhile has no stat any more, and no ring either. Read as bytes:
+        // a thread's name may be any bytes (`/proc/self/task/<tid>/comm` renames io_uring's
+        // threads too), and a name that is not UTF-8 must not hide the thread.
+        let Ok(stat) = fs::read(path.join("stat")) else {
             continue;
         };
+        let stat = String::from_utf8_lossy(&stat);
         if let Some((comm, worker)) = io_thread(&stat) {
             let tid = path.file_name().unwrap_or_default().to_string_lossy();
             if worker {
@@ -170,20 +173,57 @@ fn io_thread(stat: &str) -> Option<(&str, bool)> {
     (flags & PF_IO_WORKER != 0).then_some((comm, comm.starts_with("iou-wrk-")))
 }
 
+/// The other threads' personality files, opened by [`no_read_implies_exec`] and kept for a
+/// second look once the filter is in force (reading an open descriptor needs no promise).
+pub(crate) struct Personalities(Vec<(String, fs::File)>);
+
+impl Personalities {
+    /// Reads every kept personality again; a thread that has exited since is no concern.
+    pub(crate) fn recheck(&self) -> Result<(), String> {
+        use std::os::unix::fs::FileExt;
+        let mut found = Vec::new();
+        for (tid, file) in &self.0 {
+            let mut buf = [0u8; 32];
+            let Ok(n) = file.read_at(&mut buf, 0) else {
+                continue; // ESRCH: the thread has exited
+            };
+            if flag_set(&buf[..n]) {
+                found.push(tid.clone());
+            }
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "threads {} set READ_IMPLIES_EXEC while the phase was being entered",
+            found.join(", ")
+        ))
+    }
+}
+
+fn flag_set(text: &[u8]) -> bool {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| u64::from_str_radix(t.trim(), 16).ok())
+        .is_some_and(|v| v & READ_IMPLIES_EXEC != 0)
+}
+
 /// Clears `READ_IMPLIES_EXEC` for a phase without `prot_exec`, and checks the other threads:
-/// those in `threads` when the caller has just listed them, else a new listing.
+/// those in `threads` when the caller has just listed them, else a new listing. Returns their
+/// personality files, open, for [`Personalities::recheck`] after the install (`None` when the
+/// phase keeps prot_exec or one without it is in force already).
 pub(crate) fn no_read_implies_exec(
     promises: PromiseSet,
     first_phase: bool,
     held: Option<PromiseSet>,
     threads: Option<Threads>,
-) -> Result<(), PledgeError> {
+) -> Result<Option<Personalities>, PledgeError> {
     if promises.contains(Promise::ProtExec) {
-        return Ok(());
+        return Ok(None);
     }
     // A filter without prot_exec in force already: nobody could have set it since.
     if held.is_some_and(|h| !h.contains(Promise::ProtExec)) {
-        return Ok(());
+        return Ok(None);
     }
     let current = crate::sys::personality(0xffff_ffff);
     if current & READ_IMPLIES_EXEC != 0 {
@@ -206,19 +246,35 @@ pub(crate) fn no_read_implies_exec(
         })?,
     };
     let mut found = Vec::new();
+    let mut kept = Vec::new();
     for path in &threads.0 {
-        let p = fs::read_to_string(path.join("personality")).unwrap_or_default();
-        if u64::from_str_radix(p.trim(), 16).is_ok_and(|v| v & READ_IMPLIES_EXEC != 0) {
-            found.push(
-                path.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-            );
+        let tid = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let file = match fs::File::open(path.join("personality")) {
+            Ok(f) => f,
+            // The thread exited since the listing.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ESRCH)) => continue,
+            Err(e) => {
+                return Err(PledgeError::Precondition(format!(
+                    "cannot read the personality of thread {tid} to check READ_IMPLIES_EXEC: {e}"
+                )));
+            }
+        };
+        let mut text = Vec::new();
+        {
+            use std::io::Read;
+            let _ = (&file).take(32).read_to_end(&mut text);
         }
+        if flag_set(&text) {
+            found.push(tid.clone());
+        }
+        kept.push((tid, file));
     }
     if found.is_empty() {
-        return Ok(());
+        return Ok(Some(Personalities(kept)));
     }
     Err(PledgeError::Precondition(format!(
         "threads {} have READ_IMPLIES_EXEC set, which would make readable memory executable \
@@ -238,6 +294,8 @@ mod tests {
         let worker = "520 (iou-wrk-515) S 32027 32027 30860 0 -1 4210768 0 0 0 0";
         let user = "515 (escape) R 32027 32027 30860 0 -1 4194560 175 0 0 0";
         let tricky = "516 (a) b) (c) S 1 1 1 0 -1 4194560 0";
+        let lossy = String::from_utf8_lossy(b"521 (\xff\xfe) x) S 1 1 1 0 -1 4210768 0");
+        assert_eq!(io_thread(&lossy), Some(("\u{fffd}\u{fffd}) x", false)));
         assert_eq!(io_thread(sqpoll), Some(("iou-sqp-515", false)));
         assert_eq!(io_thread(worker), Some(("iou-wrk-515", true)));
         assert_eq!(io_thread(user), None);

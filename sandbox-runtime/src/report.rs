@@ -12,15 +12,18 @@
 //! process dies by SIGSYS (without the line).
 //!
 //! Before it prints, the reporter makes the end certain: SIGABRT back to its default action, then
-//! a last filter on every thread under which any call but the reporter's own kills the process.
-//! No thread can race it (re-install a SIGABRT handler between the reset and the signal) or act
-//! on after the violation. If that cannot be set up, the process ends with `exit_group(134)`.
+//! a last filter on every thread under which any call but the reporter's own traps, and the
+//! handler parks the thread that made it. No thread can race it (re-install a SIGABRT handler
+//! between the reset and the signal) or act on after the violation, and when two threads
+//! violate at once the second parks instead of ending the process before the first one's line
+//! is out (only a thread that blocks SIGSYS itself still dies by it). If that cannot be set up,
+//! the process ends with `exit_group(134)`.
 //!
 //! Path arguments are printed as text, copied by the kernel (see `sys::read_user_string`), never
 //! read from the program's memory directly: a bad pointer just ends the copy.
 
 use core::fmt::Write;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use sandbox_policy::rule::TRAP_DATA;
 use sandbox_policy::{Arch, Class, PromiseSet};
@@ -72,6 +75,17 @@ pub(crate) extern "C" fn on_sigsys(
     info: *mut libc::siginfo_t,
     ctx: *mut libc::c_void,
 ) {
+    // Another thread is reporting: the process is ending. This thread's call (a violation of
+    // its own, or any call the reporter's last filter traps) must not run, and a second line or a
+    // second end must not race the first: park here until the reporter ends the process. A
+    // spin, since no call is left that could block.
+    let reporter = REPORTER.load(Ordering::Acquire);
+    if reporter != 0
+        && reporter != sys::gettid()
+        && sys::getpid() == INSTALLED_BY.load(Ordering::Relaxed)
+    {
+        park();
+    }
     // SAFETY: the kernel calls this handler (installed with SA_SIGINFO for SIGSYS) with its own
     // siginfo and ucontext.
     let t = unsafe { sys::trapped(info, ctx) };
@@ -89,6 +103,13 @@ pub(crate) extern "C" fn on_sigsys(
         child_report(&t);
         sys::die(ok);
     }
+    // The first violating thread reports; one that comes second parks.
+    if REPORTER
+        .compare_exchange(0, sys::gettid(), Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        park();
+    }
     let mut line = Line {
         buf: [0; 1024],
         len: 0,
@@ -102,6 +123,17 @@ pub(crate) extern "C" fn on_sigsys(
 /// The process that installed the filters (the reporter's full line is for it; its children
 /// get a short one).
 pub(crate) static INSTALLED_BY: AtomicU32 = AtomicU32::new(0);
+
+/// The thread that is reporting a violation (0: none). Only the process that installed the
+/// filters sets it: a `vfork` child shares this memory.
+static REPORTER: AtomicI32 = AtomicI32::new(0);
+
+/// Waits, without a syscall, for the reporting thread to end the process.
+fn park() -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
 
 /// One line for a violation in a child process, in a small buffer, without `core::fmt`.
 fn child_report(t: &sys::Trapped) {
@@ -158,24 +190,36 @@ const STD_PROBES: &[&[u8]] = &[
 
 /// Denied calls answered with an error instead of the report:
 ///
-/// - any call while this thread is panicking: std's panic output (with `RUST_BACKTRACE`) opens the
-///   executable and debug files and asks for the working directory, and a panic must end as a
-///   panic (exit 101 or the panic's abort), not as a sandbox kill. The call still has no effect.
+/// - while this thread is panicking, the read-only look-ups std's panic output makes (with
+///   `RUST_BACKTRACE` it opens the executable and debug files and asks for the working
+///   directory): a panic must end as a panic (exit 101 or the panic's abort), not as a sandbox
+///   kill. The call still has no effect. Any other call of a panicking thread is reported.
 /// - a read-only open of one of [`STD_PROBES`]: std falls back when it fails.
 fn soft_denial(t: &sys::Trapped) -> Option<i32> {
-    if std::thread::panicking() {
-        return Some(libc::EPERM);
-    }
     let arch = Arch::native()?;
     let name = arch.syscall_name(t.nr)?;
+    let c = arch.consts();
+    let read_only = |flags: u64| flags & (c.o_accmode | c.o_creat | c.o_trunc | c.o_tmpfile) == 0;
     let (path, flags) = match name {
         "openat" => (t.args[1], t.args[2]),
         "open" => (t.args[0], t.args[1]),
+        // What std's panic output looks up (RUST_BACKTRACE: the executable and its debug files,
+        // the working directory). Only these, read-only, while panicking: anything else a
+        // panicking thread tries (a crate's panic hook or a destructor during unwinding) is
+        // reported like any other call, so a panic is no way to probe the filter quietly.
+        "getcwd" | "readlink" | "readlinkat" | "stat" | "lstat" | "newfstatat" | "statx"
+        | "access" | "faccessat" | "faccessat2"
+            if std::thread::panicking() =>
+        {
+            return Some(libc::EPERM);
+        }
         _ => return None,
     };
-    let c = arch.consts();
-    if flags & (c.o_accmode | c.o_creat | c.o_trunc | c.o_tmpfile) != 0 || path < 4096 {
+    if !read_only(flags) || path < 4096 {
         return None;
+    }
+    if std::thread::panicking() {
+        return Some(libc::EPERM);
     }
     let mut buf = [0u8; 64];
     let n = sys::read_user_string(path, &mut buf);

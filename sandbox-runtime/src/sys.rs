@@ -107,20 +107,22 @@ const DYING_ALLOWED: [libc::c_long; 9] = [
 ];
 
 /// The filter the reporter installs on every thread before it prints: from then on any other
-/// call, by any thread, kills the process. So no thread can race the reporter (re-install a
-/// SIGABRT handler between its reset and its signal) or act on after the violation while the
-/// reporter is slow or stuck reading a path. Allowed: `write` to fd 2, `rt_sigaction` queries
-/// (NULL action), and [`DYING_ALLOWED`].
+/// call, by any thread, traps, and the handler parks that thread for good (see
+/// `report::on_sigsys`). So no thread can race the reporter (re-install a SIGABRT handler between
+/// its reset and its signal) or act on after the violation while the reporter is slow or stuck
+/// reading a path, and a second thread's violation does not end the process by SIGSYS before
+/// the first one's line is out. Allowed: `write` to fd 2, `rt_sigaction` queries (NULL action),
+/// and [`DYING_ALLOWED`].
 const DYING: [Insn; 15 + DYING_ALLOWED.len()] = {
     use sandbox_policy::bpf::{data, op, ret};
     const fn nr(n: libc::c_long) -> u32 {
         n as u32
     }
     const N: u8 = DYING_ALLOWED.len() as u8;
-    const KILL: u8 = 13 + N; // index of `ret KILL_PROCESS`
+    const KILL: u8 = 13 + N; // index of `ret TRAP`: the handler parks the caller
     const ALLOW: u8 = 14 + N; // index of `ret ALLOW`
     let jeq = op::JMP | op::JEQ | op::K;
-    let mut p = [Insn::ret(ret::KILL_PROCESS); 15 + DYING_ALLOWED.len()];
+    let mut p = [Insn::ret(ret::TRAP); 15 + DYING_ALLOWED.len()];
     p[0] = Insn::load(data::NR);
     // rt_sigaction: queries only (a NULL action, both halves).
     p[1] = Insn::jump(jeq, nr(libc::SYS_rt_sigaction), 0, 4);
@@ -143,7 +145,7 @@ const DYING: [Insn; 15 + DYING_ALLOWED.len()] = {
         p[13 + j] = Insn::jump(jeq, nr(DYING_ALLOWED[j]), ALLOW - 14 - j as u8, 0);
         j += 1;
     }
-    p[KILL as usize] = Insn::ret(ret::KILL_PROCESS);
+    p[KILL as usize] = Insn::ret(ret::TRAP);
     p[ALLOW as usize] = Insn::ret(ret::ALLOW);
     p
 };
@@ -740,26 +742,23 @@ mod tests {
             x
         };
         assert_eq!(verdict(libc::SYS_write, a(&[2, 0x1000, 10])), ret::ALLOW);
-        assert_eq!(
-            verdict(libc::SYS_write, a(&[1, 0x1000, 10])),
-            ret::KILL_PROCESS
-        );
+        assert_eq!(verdict(libc::SYS_write, a(&[1, 0x1000, 10])), ret::TRAP);
         assert_eq!(
             verdict(libc::SYS_rt_sigaction, a(&[6, 0, 0x1000, 8])),
             ret::ALLOW
         );
         assert_eq!(
             verdict(libc::SYS_rt_sigaction, a(&[6, 0x1000, 0, 8])),
-            ret::KILL_PROCESS
+            ret::TRAP
         );
         assert_eq!(
             verdict(libc::SYS_rt_sigaction, a(&[6, 1 << 32, 0, 8])),
-            ret::KILL_PROCESS
+            ret::TRAP
         );
         let (set, get) = (libc::PR_SET_NAME as u64, libc::PR_GET_NAME as u64);
         assert_eq!(verdict(libc::SYS_prctl, a(&[set, 0x1000])), ret::ALLOW);
         assert_eq!(verdict(libc::SYS_prctl, a(&[get, 0x1000])), ret::ALLOW);
-        assert_eq!(verdict(libc::SYS_prctl, a(&[39])), ret::KILL_PROCESS);
+        assert_eq!(verdict(libc::SYS_prctl, a(&[39])), ret::TRAP);
         for nr in [
             libc::SYS_tgkill,
             libc::SYS_getpid,
@@ -776,7 +775,7 @@ mod tests {
             libc::SYS_mmap,
             libc::SYS_sendto,
         ] {
-            assert_eq!(verdict(nr, a(&[])), ret::KILL_PROCESS, "{nr}");
+            assert_eq!(verdict(nr, a(&[])), ret::TRAP, "{nr}");
         }
     }
 }
