@@ -19,7 +19,7 @@
 //!   spaces, newlines and a literal `" (deleted)"` in a name need no parsing), checked against the
 //!   device and inode `/proc/self/maps` gives for the mapping;
 //! - for a file with more than one link, the other names: looked for, by inode number, in the
-//!   name's directory, its parent and the parent's subdirectories (where cargo puts the hard
+//!   name's directory, its parent and their subdirectories (where cargo puts the hard
 //!   links of what it builds). If fewer names than links are found, the phase fails closed;
 //! - the same names seen through other mounts of the same filesystem (bind mounts), from
 //!   `/proc/self/mountinfo`.
@@ -200,7 +200,7 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
             names.extend(other_links(&name, md.dev(), m.ino));
             if (names.len() as u64) < md.nlink() {
                 return Err(UnveilError::Unenforceable(format!(
-                    "{} is mapped executable and has {} links, of which {} were found (looked in its directory, its parent and the parent's subdirectories); a write through another would change the program's code: remove the extra links, add prot_exec, or unveil narrower paths",
+                    "{} is mapped executable and has {} links, of which {} were found (looked in its directory, its parent and their subdirectories); a write through another would change the program's code: remove the extra links, add prot_exec, or unveil narrower paths",
                     name.display(),
                     md.nlink(),
                     names.len()
@@ -289,24 +289,29 @@ pub(crate) fn no_new_mappings() -> Result<(), String> {
 }
 
 /// Other names of the file `(dev, ino)` named `name`: entries with its inode number in its
-/// directory, the directory's parent and the parent's subdirectories. Compared by the inode
-/// number the directory listing gives, then confirmed with `lstat` (a mount point lists the inode
-/// of the directory beneath it).
+/// directory and that directory's subdirectories, and in the directory's parent and the parent's
+/// other subdirectories (cargo links `target/debug/x` and `target/debug/deps/x-<hash>`, and an
+/// example beside its hashed copy). Compared by the inode number the directory listing gives,
+/// then confirmed with `lstat` (a mount point lists the inode of the directory beneath it).
 fn other_links(name: &Path, dev: u64, ino: u64) -> Vec<PathBuf> {
+    let subdirs = |dir: &Path| -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     let mut dirs = Vec::new();
     if let Some(dir) = name.parent() {
         dirs.push(dir.to_path_buf());
+        dirs.extend(subdirs(dir));
         if let Some(up) = dir.parent() {
             dirs.push(up.to_path_buf());
-            if let Ok(entries) = fs::read_dir(up) {
-                dirs.extend(
-                    entries
-                        .flatten()
-                        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                        .map(|e| e.path())
-                        .filter(|p| p != dir),
-                );
-            }
+            dirs.extend(subdirs(up).into_iter().filter(|p| p != dir));
         }
     }
     let mut found = Vec::new();

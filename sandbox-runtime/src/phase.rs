@@ -102,6 +102,9 @@ struct State {
     proc_guarded: bool,
     /// Whether a Landlock domain is in force (any layer: it keeps other processes out of reach).
     domain: bool,
+    /// Whether the minimal layer for that was tried (once: without Landlock, best-effort went on
+    /// without it, and a later phase may no longer make the Landlock calls).
+    scope_tried: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -113,6 +116,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     effective: None,
     proc_guarded: false,
     domain: false,
+    scope_tried: false,
 });
 
 impl State {
@@ -172,7 +176,11 @@ fn enter_or_abort(phase: &'static Phase, unveils: &mut dyn FnMut() -> Vec<Unveil
         let mut msg = format!("sandbox: cannot enter phase {}: {e}", phase.describe());
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
-            msg.push_str(&format!(": {s}"));
+            // A source whose text the message already holds (`unveil: {0}`) is said once.
+            let text = s.to_string();
+            if !msg.contains(&text) {
+                msg.push_str(&format!(": {text}"));
+            }
             source = s.source();
         }
         msg.push('\n');
@@ -244,11 +252,9 @@ fn enter_slow(
                 promise,
             });
         }
-        if wanted == held
-            && phase.penalty == cur.penalty
-            && !phase.unveils
-            && !landlock::path_precise(wanted)
-        {
+        // The same promises: the layers applied when they were entered (the filter, and the
+        // Landlock rules path-precise promises need) are in force already.
+        if wanted == held && phase.penalty == cur.penalty && !phase.unveils {
             return Ok(state.enter_without_filter(phase, wanted, None));
         }
     }
@@ -314,9 +320,15 @@ fn enter_slow(
     // process_vm_readv, which no promise allows. Any Landlock domain confines ptrace-mode
     // access to processes inside it, so the first such phase without a layer of its own gets a
     // minimal one.
-    if phase.pledged && landlock_status.is_none() && !state.domain && landlock::opens_files(wanted)
+    if phase.pledged
+        && landlock_status.is_none()
+        && !state.domain
+        && !state.scope_tried
+        && landlock::opens_files(wanted)
     {
-        landlock_status = Some(landlock::process_scope(wanted, phase.best_effort)?);
+        let status = landlock::process_scope(wanted, phase.best_effort)?;
+        state.scope_tried = true;
+        landlock_status = Some(status);
     }
     if landlock_status.as_ref().is_some_and(|s| s.abi > 0) {
         state.domain = true;
