@@ -750,6 +750,34 @@ fn sockets_by_family_and_type() {
             c.sock_stream | c.sock_cloexec,
             0
         ));
+        // TCP fast open connects inside the send: not under dns (Landlock would not see it).
+        for p in ["stdio dns", "stdio rpath wpath cpath dns"] {
+            assert!(allowed(
+                arch,
+                p,
+                "sendto",
+                a(&[3, 0x1000, 20, 0x40, 0x2000, 16])
+            ));
+            assert!(!allowed(
+                arch,
+                p,
+                "sendto",
+                a(&[3, 0x1000, 20, 0x2000_0000, 0x2000, 16])
+            ));
+            assert!(!allowed(arch, p, "sendmsg", a(&[3, 0x1000, 0x2000_0000])));
+            assert!(!allowed(
+                arch,
+                p,
+                "sendmmsg",
+                a(&[3, 0x1000, 1, 0x2000_0000])
+            ));
+        }
+        assert!(allowed(
+            arch,
+            "stdio inet",
+            "sendto",
+            a(&[3, 0x1000, 20, 0x2000_0000, 0x2000, 16])
+        ));
         // Pairs: connected types under stdio, datagrams need unix.
         let pair = |p: &str, ty| allowed(arch, p, "socketpair", a(&[c.af_unix, ty, 0, 0x1000]));
         assert!(pair("stdio", c.sock_stream | c.sock_cloexec));

@@ -68,6 +68,83 @@ fn parse_dev(s: &[u8], radix: u32) -> Option<u64> {
     ))
 }
 
+/// Memory that is code and writable at once, in a `/proc/self/maps` text: a mapping both
+/// writable and executable (anonymous or not), or an executable mapping of a file that is also
+/// mapped writable and shared (a memfd mapped twice: writing one changes the other's code).
+/// Without `prot_exec` such memory would run whatever is written into it.
+fn writable_code(maps: &[u8]) -> Option<String> {
+    let mut shared_writable = BTreeSet::new();
+    let mut exec_files = Vec::new();
+    for line in maps.split(|&b| b == b'\n') {
+        let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+        let (Some(range), Some(perms), Some(_), Some(dev), Some(ino)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            continue;
+        };
+        let (w, x, s) = (
+            perms.get(1) == Some(&b'w'),
+            perms.get(2) == Some(&b'x'),
+            perms.get(3) == Some(&b's'),
+        );
+        let range = String::from_utf8_lossy(range).into_owned();
+        if w && x {
+            return Some(format!("mapping {range} is writable and executable"));
+        }
+        let file = (dev.to_vec(), ino.to_vec());
+        if ino != b"0" {
+            if w && s {
+                shared_writable.insert(file.clone());
+            }
+            if x {
+                exec_files.push((range, file));
+            }
+        }
+    }
+    exec_files
+        .into_iter()
+        .find(|(_, f)| shared_writable.contains(f))
+        .map(|(range, _)| {
+            format!("mapping {range} is executable and its file is also mapped writable and shared")
+        })
+}
+
+/// `/proc/self/maps`, kept open by a phase that drops `prot_exec` to look again once its filter
+/// is in force (reading an open descriptor needs no promise).
+pub(crate) struct Code(fs::File);
+
+/// Checks that no memory is writable code (see [`writable_code`]) for a phase that drops
+/// `prot_exec`, and keeps the maps open for [`Code::recheck`].
+///
+/// # Errors
+///
+/// What was found, or why the maps could not be read.
+pub(crate) fn no_writable_code() -> Result<Code, String> {
+    let file = fs::File::open("/proc/self/maps")
+        .map_err(|e| format!("cannot read /proc/self/maps to look for writable code: {e}"))?;
+    let code = Code(file);
+    code.recheck()?;
+    Ok(code)
+}
+
+impl Code {
+    /// Reads the maps again and checks them.
+    pub(crate) fn recheck(&self) -> Result<(), String> {
+        let maps = read_from_start(&self.0)
+            .map_err(|e| format!("cannot read /proc/self/maps to look for writable code: {e}"))?;
+        match writable_code(&maps) {
+            Some(found) => Err(format!(
+                "{found}, which would run new code without prot_exec (unmap it, or mprotect it without PROT_WRITE, before the phase)"
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One executable file mapping of `/proc/self/maps`: its address range (the name of its entry in
 /// `/proc/self/map_files`), device and inode. The path at the end of the line is not read: it is
 /// ambiguous (a newline in a name is written as `\012`, and `" (deleted)"` may be part of a name).
@@ -172,25 +249,14 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
             md.ino() == m.ino && (md.dev() == m.dev || !unlinked_mark) && md.file_type().is_file()
         });
         let Some(md) = named else {
-            // The mapping's name was unlinked (the kernel adds " (deleted)"): another link may
-            // remain, under a name nothing tells. The file itself is reachable through the
-            // mapping's entry for a process that may follow it (CAP_SYS_ADMIN).
-            match fs::metadata(&entry) {
-                Ok(md) if md.nlink() == 0 || !identity.may_write(&md) => continue,
-                Ok(md) => {
-                    return Err(UnveilError::Unenforceable(format!(
-                        "{} is mapped executable and was unlinked, but {} other link(s) to it remain under names that cannot be found; a write through one would change the program's code",
-                        name.display(),
-                        md.nlink()
-                    )));
-                }
-                Err(_) => {
-                    return Err(UnveilError::Unenforceable(format!(
-                        "{} is mapped executable and was unlinked; without CAP_SYS_ADMIN the runtime cannot tell whether other links to it remain and are writable",
-                        name.display()
-                    )));
-                }
-            }
+            // No name leads to the mapping's file: it was unlinked (the kernel adds
+            // " (deleted)"), or it never had one (a memfd). Another link may remain under a name
+            // nothing tells, and a process that may follow the mapping's entry (CAP_SYS_ADMIN or
+            // CAP_CHECKPOINT_RESTORE) can open the file itself through it, for writing, where
+            // Landlock judges it by its old place (or not at all, for a memfd). Only a file that
+            // cannot be written in any of these ways is left alone.
+            unnamed(&entry, &name, &identity)?;
+            continue;
         };
         if !identity.may_write(&md) {
             continue;
@@ -232,6 +298,39 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
         });
     }
     Ok(out)
+}
+
+/// A file mapped executable that no name leads to: fine if the process cannot write it (not its
+/// own and no write bit, or sealed against writing); otherwise, or when that cannot be told,
+/// the phase fails closed.
+fn unnamed(entry: &Path, name: &Path, identity: &Identity) -> Result<(), UnveilError> {
+    let unenforceable = |why: String| {
+        Err(UnveilError::Unenforceable(format!(
+            "{} is mapped executable and no name leads to it: {why}; a write to it would change the program's code (unmap it, or add prot_exec)",
+            name.display()
+        )))
+    };
+    let Ok(file) = fs::File::open(entry) else {
+        // The process cannot follow the entry (no CAP_SYS_ADMIN), so it reaches the file only
+        // through a link that may remain: whether one does cannot be told.
+        return unenforceable(
+            "the runtime cannot tell whether other links to it remain (that needs CAP_SYS_ADMIN)"
+                .into(),
+        );
+    };
+    let Ok(md) = file.metadata() else {
+        return unenforceable("its link count cannot be read".into());
+    };
+    if !identity.may_write(&md) || sys::sealed_against_writes(&file) {
+        return Ok(());
+    }
+    if md.nlink() > 0 {
+        return unenforceable(format!(
+            "{} other link(s) to it remain under names that cannot be found",
+            md.nlink()
+        ));
+    }
+    unenforceable("the process can open it for writing through /proc/self/map_files".into())
 }
 
 /// Reads a `/proc` text in one read into a buffer with room (`/proc` reports no size).
@@ -314,6 +413,13 @@ fn other_links(name: &Path, dev: u64, ino: u64) -> Vec<PathBuf> {
             dirs.extend(subdirs(up).into_iter().filter(|p| p != dir));
         }
     }
+    // A link is a (directory, name) pair: the same pair seen again through a bind mount of the
+    // directory is the same link, and must not make up for one not found.
+    let key = |path: &Path| -> Option<(u64, u64, std::ffi::OsString)> {
+        let parent = fs::metadata(path.parent()?).ok()?;
+        Some((parent.dev(), parent.ino(), path.file_name()?.to_os_string()))
+    };
+    let mut keys: Vec<_> = key(name).into_iter().collect();
     let mut found = Vec::new();
     for dir in dirs {
         let Ok(entries) = fs::read_dir(&dir) else {
@@ -326,7 +432,11 @@ fn other_links(name: &Path, dev: u64, ino: u64) -> Vec<PathBuf> {
             let path = e.path();
             let same =
                 fs::symlink_metadata(&path).is_ok_and(|md| (md.dev(), md.ino()) == (dev, ino));
-            if same && path != name && !found.contains(&path) {
+            if !same || path == name || found.contains(&path) {
+                continue;
+            }
+            if let Some(k) = key(&path).filter(|k| !keys.contains(k)) {
+                keys.push(k);
                 found.push(path);
             }
         }
@@ -400,14 +510,18 @@ fn mount_aliases(mounts: &[Mount], name: &Path, dev: u64) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The paths a guard layer grants writing on: every entry beside the way from `/` to each of
+/// The paths a guard layer grants writing on: every entry beside the way from `root` to each of
 /// `protected` (names of protected files, and `/proc`), the protected names themselves left
 /// out. A directory that holds a protected file is not entered: none of its entries is granted
 /// (listing and granting each of them would cost a rule per file, thousands in a library
 /// directory). Symlinks are skipped (their targets are covered where they live).
-pub(crate) fn writable_paths(protected: &[PathBuf], files: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn writable_paths(
+    root: &Path,
+    protected: &[PathBuf],
+    files: &[PathBuf],
+) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    around(Path::new("/"), protected, files, &mut out)?;
+    around(root, protected, files, &mut out)?;
     Ok(out)
 }
 
@@ -506,6 +620,29 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn writable_code_is_found_by_permissions_and_shared_aliases() {
+        let plain = b"55d0c0a02000-55d0c0a05000 r-xp 00002000 fe:00 1234 /usr/bin/x\n\
+7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n";
+        assert_eq!(writable_code(plain), None);
+        let rwx = b"7f0000000000-7f0000001000 rwxp 00000000 00:00 0 \n";
+        assert!(
+            writable_code(rwx)
+                .unwrap()
+                .contains("writable and executable")
+        );
+        let alias = b"7f0000000000-7f0000001000 r-xs 00000000 00:01 77 /memfd:a (deleted)\n\
+7f0000002000-7f0000003000 rw-s 00000000 00:01 77 /memfd:a (deleted)\n";
+        assert!(
+            writable_code(alias)
+                .unwrap()
+                .contains("also mapped writable")
+        );
+        let private = b"7f0000000000-7f0000001000 r-xp 00000000 00:01 77 /memfd:a (deleted)\n\
+7f0000002000-7f0000003000 rw-p 00000000 00:01 77 /memfd:a (deleted)\n";
+        assert_eq!(writable_code(private), None);
     }
 
     #[test]

@@ -116,7 +116,13 @@ fn rights(perms: Perms) -> u64 {
 }
 
 /// Files that promises imply, made reachable when the policy uses Landlock.
-fn implied(promises: PromiseSet) -> Vec<Unveil> {
+///
+/// Under the write guard, `/tmp` is granted around the protected names it holds (see [`guard`]),
+/// as the whole tree is for `wpath`.
+fn implied(
+    promises: PromiseSet,
+    protected: Option<&[guard::Protected]>,
+) -> io::Result<Vec<Unveil>> {
     let mut v = Vec::new();
     let mut add = |p: &str, perms: &str| v.push(Unveil::new(p, perms, true));
     if promises.contains(Promise::Stdio) {
@@ -143,9 +149,18 @@ fn implied(promises: PromiseSet) -> Vec<Unveil> {
         }
     }
     if promises.contains(Promise::Tmppath) {
-        add("/tmp", "rwc");
+        let (all, files) = guard::names(protected.unwrap_or(&[]));
+        let tmp = Path::new("/tmp");
+        if protected.is_some() && all.iter().any(|n| n.starts_with(tmp)) {
+            add("/tmp", "rc");
+            for p in guard::writable_paths(tmp, &all, &files)? {
+                v.push(Unveil::new(&p, "w", true));
+            }
+        } else {
+            add("/tmp", "rwc");
+        }
     }
-    v
+    Ok(v)
 }
 
 /// Whether a policy needs Landlock even without unveils. The table lets dns, getpw and tmppath
@@ -186,7 +201,7 @@ fn general_rules(
         match protected {
             Some(protected) => {
                 let (all, files) = guard::names(protected);
-                let writable = guard::writable_paths(&all, &files)?;
+                let writable = guard::writable_paths(Path::new("/"), &all, &files)?;
                 v.extend(writable.iter().map(|p| Unveil::new(p, "w", true)));
             }
             None => root.push('w'),
@@ -357,16 +372,23 @@ pub(crate) fn apply(
 
     // Without a pledge in force, unveil restricts paths only: no implied files, no scopes.
     let promises = known.unwrap_or_else(PromiseSet::all);
-    let mut implicit = known.map(implied).unwrap_or_default();
-    // The files the write guard protects, when this ruleset stands in for it (general rules
-    // around them): found once, checked again after the restriction.
-    let protected_files = match (general, known) {
-        (true, Some(p)) if needs_proc_guard(p) && p.contains(Promise::Wpath) && !guarded => {
-            Some(guard::protected()?)
-        }
-        _ => None,
+    // The files the write guard protects, when this ruleset may grant writing without prot_exec
+    // and no guard is in force yet: found once, kept out of every writable rule below (the
+    // user's are checked, the implied and general ones are built around them), and checked
+    // again after the restriction.
+    let grants_writes = unveils.iter().any(|u| u.perms.includes(Perms::W))
+        || promises.contains(Promise::Tmppath)
+        || (general && promises.contains(Promise::Wpath));
+    let protected_files = if needs_proc_guard(promises) && !guarded && grants_writes {
+        Some(guard::protected()?)
+    } else {
+        None
     };
     let protected = protected_files.as_deref();
+    let mut implicit = match known {
+        Some(p) => implied(p, protected).map_err(open_error("/tmp"))?,
+        None => Vec::new(),
+    };
     if let (true, Some(promises)) = (general, known) {
         implicit.extend(general_rules(promises, protected).map_err(open_error("/"))?);
     }
@@ -479,11 +501,8 @@ pub(crate) fn apply(
     let writes = rules
         .iter()
         .any(|r| !r.implicit && r.perms.includes(Perms::W));
-    if needs_proc_guard(promises) && !guarded && writes {
-        let (all, _) = match protected {
-            Some(p) => guard::names(p),
-            None => guard::names(&guard::protected()?),
-        };
+    if let (true, Some(protected)) = (writes, protected) {
+        let (all, _) = guard::names(protected);
         for q in &all {
             let Ok(fd) = sys::open_path(None, q, 0) else {
                 continue;
@@ -625,10 +644,12 @@ pub(crate) fn apply(
     ))
 }
 
-/// Whether a policy needs /proc kept unwritable: it may open files for writing (wpath) but not
-/// map memory executable (no prot_exec), and `/proc/self/mem` would let it patch its own code.
+/// Whether a policy needs the write guard: it may open files for writing (`wpath`, or `tmppath`
+/// under `/tmp`) but not map memory executable (no prot_exec), and writing `/proc/self/mem` or a
+/// file mapped executable would let it patch its own code.
 pub(crate) fn needs_proc_guard(promises: PromiseSet) -> bool {
-    promises.contains(Promise::Wpath) && !promises.contains(Promise::ProtExec)
+    (promises.contains(Promise::Wpath) || promises.contains(Promise::Tmppath))
+        && !promises.contains(Promise::ProtExec)
 }
 
 /// Applies the write guard as a Landlock layer of its own (see [`guard`]): it handles writing,
@@ -661,7 +682,7 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
     };
     let protected = guard::protected()?;
     let (all, files) = guard::names(&protected);
-    let writable = guard::writable_paths(&all, &files).map_err(open_error("/"))?;
+    let writable = guard::writable_paths(Path::new("/"), &all, &files).map_err(open_error("/"))?;
     let write = WRITE_FILE | if abi >= 3 { TRUNCATE } else { 0 };
     let refer = if abi >= 2 { REFER } else { 0 };
     let attr = sys::RulesetAttr {
@@ -922,6 +943,13 @@ fn restrict_all_threads(ruleset: &OwnedFd, abi: u32) -> Result<usize, UnveilErro
         return Ok(threads_now().map_or(1, |t| t.len()));
     }
     let me = sys::gettid();
+    // A lone thread needs no listing: the link count of `/proc/self/task` is the number of
+    // threads plus two, and a handle on it is an `O_PATH` open, which the phase in force allows
+    // whatever it unveiled (a child forked after the first phase has no listing of its own).
+    if alone() {
+        restrict(0)?;
+        return Ok(1);
+    }
     let others: Vec<i32> = threads_now()?.into_iter().filter(|t| *t != me).collect();
     if others.is_empty() {
         restrict(0)?;
@@ -996,6 +1024,15 @@ fn broadcast(
     }
 }
 
+/// Whether the calling thread is the process's only one.
+fn alone() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    sys::open_path(None, Path::new("/proc/self/task"), libc::O_DIRECTORY)
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|md| md.nlink() == 3)
+}
+
 /// This process's `/proc/self/task`: the one kept since the first phase, or, in a child forked
 /// since, a new one.
 fn task_dir() -> Result<OwnedFd, UnveilError> {
@@ -1005,6 +1042,12 @@ fn task_dir() -> Result<OwnedFd, UnveilError> {
     };
     let (pid, kept) = TASK_DIR.get_or_init(|| (sys::getpid(), sys::open_task_dir()));
     if *pid != sys::getpid() {
+        // Listing needs a read-only open, which only rpath allows once a filter is in force.
+        if crate::phase::held_now().is_some_and(|h| !h.contains(Promise::Rpath)) {
+            return Err(UnveilError::Unenforceable(
+                "a process forked after the first phase, with more than one thread, cannot list its threads to restrict them (the promises in force lack rpath); enter the phase before starting threads, or keep rpath".into(),
+            ));
+        }
         return sys::open_task_dir().map_err(|e| error(&e));
     }
     match kept {

@@ -225,6 +225,7 @@ fn enter_slow(
     }
     landlock::prepare();
     let mut personalities = None;
+    let mut code = None;
     if phase.pledged {
         let first = state.held.is_none();
         let threads = if first {
@@ -238,6 +239,11 @@ fn enter_slow(
             state.held.map(|(h, _)| h),
             threads,
         )?;
+        // A phase that drops prot_exec (the personalities are looked at then) must not leave
+        // memory that is code and writable at once, made while prot_exec was held.
+        if personalities.is_some() {
+            code = Some(crate::guard::no_writable_code().map_err(PledgeError::Precondition)?);
+        }
     }
     let wanted = if phase.pledged {
         phase.promises()
@@ -349,6 +355,13 @@ fn enter_slow(
     for &slot in phase.program.pid_slots {
         insns[usize::from(slot)].k = pid;
     }
+    // The second look after the install reads descriptors (`pread`), and closing them needs
+    // stdio too; a phase without it cannot even read (see the README's limits): close them now.
+    let looks = wanted.contains(sandbox_policy::Promise::Stdio);
+    if !looks {
+        drop(personalities.take());
+        drop(code.take());
+    }
     // Record the phase before installing: the reporter must never see a filter without it.
     let previous = CURRENT.set(Some(phase));
     match sys::install_filter_all_threads(&insns) {
@@ -366,7 +379,12 @@ fn enter_slow(
     // READ_IMPLIES_EXEC or map a file executable (the phase in force allowed it); from now on
     // neither is possible, so a second look is conclusive. The filter is in force: what it finds
     // ends the process.
-    if let Err(why) = after_install(personalities.as_ref(), guarded_now) {
+    let second_look = if looks {
+        after_install(personalities.as_ref(), code.as_ref(), guarded_now)
+    } else {
+        Ok(())
+    };
+    if let Err(why) = second_look {
         sys::write_stderr(
             format!("sandbox: phase {}: {why}; aborting\n", phase.describe()).as_bytes(),
         );
@@ -376,6 +394,10 @@ fn enter_slow(
     IN_FORCE.set(Some(phase));
     state.current = Some(phase);
     state.held = Some((wanted, phase));
+    HELD.store(
+        u64::from(wanted.bits()) | 1 << 32,
+        std::sync::atomic::Ordering::Release,
+    );
     state.filters += 1;
     let penalty = match state.effective {
         Some(p) if strictness(p) > strictness(phase.penalty) => p,
@@ -397,10 +419,14 @@ fn enter_slow(
 /// limits) and the files mapped executable.
 fn after_install(
     personalities: Option<&preflight::Personalities>,
+    code: Option<&crate::guard::Code>,
     guarded_now: bool,
 ) -> Result<(), String> {
     if let Some(p) = personalities {
         p.recheck()?;
+    }
+    if let Some(c) = code {
+        c.recheck()?;
     }
     if guarded_now {
         crate::guard::no_new_mappings()?;
@@ -595,6 +621,16 @@ impl Restrict {
 /// Phases built by [`Restrict::apply`] without unveils, by call site and request.
 type RuntimeKey = (&'static str, u32, Option<String>, Penalty, bool);
 static RUNTIME_PHASES: Mutex<Vec<(RuntimeKey, &'static Phase)>> = Mutex::new(Vec::new());
+
+/// The promises in force, readable without the lock (bit 32 set once a filter is in force), for
+/// the parts of an entry that must know which calls the filter in force still allows.
+static HELD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The promises of the filter in force, `None` before the first.
+pub(crate) fn held_now() -> Option<PromiseSet> {
+    let v = HELD.load(std::sync::atomic::Ordering::Acquire);
+    (v >> 32 != 0).then(|| PromiseSet::from_bits(v as u32))
+}
 
 /// The promises in force and the phase that set them.
 pub(crate) fn held() -> Option<(PromiseSet, String)> {
