@@ -528,12 +528,23 @@ fn unveil_over_proc_without_prot_exec() {
     say("open /proc/self/mem rw", errno(open_mem()));
 }
 
-fn precise_promises_with_general_ones() {
-    let b = base("combo");
-    let tmp_new = std::env::temp_dir().join(format!(
-        "sandbox-combo-{}",
+/// A fresh directory under /tmp, made before the phase. New files go in it rather than in /tmp
+/// itself: where the test binary lives under /tmp and the process may write it (CI as root, in
+/// a checkout under /tmp), the write guard keeps new entries directly in the directories on the
+/// way to it unwritable (README, "The write guard"), and /tmp is one of them.
+fn tmp_subdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "sandbox-{name}-dir-{}",
         std::os::unix::process::parent_id()
     ));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir(&d).unwrap();
+    d
+}
+
+fn precise_promises_with_general_ones() {
+    let b = base("combo");
+    let tmp_new = tmp_subdir("combo").join("new");
     let outside_new = PathBuf::from(format!(
         "/var/tmp/sandbox-combo-{}",
         std::os::unix::process::parent_id()
@@ -662,10 +673,7 @@ fn scopes_follow_the_promises() {
 }
 
 fn tmppath_is_path_precise() {
-    let p = std::env::temp_dir().join(format!(
-        "sandbox-tmppath-{}",
-        std::os::unix::process::parent_id()
-    ));
+    let p = tmp_subdir("tmppath").join("new");
     let outside = PathBuf::from(format!(
         "/var/tmp/sandbox-tmppath-{}",
         std::os::unix::process::parent_id()
