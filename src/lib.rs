@@ -43,7 +43,7 @@ pub use sandbox_runtime::{
 /// # Errors
 ///
 /// [`PledgeError::Parse`] for an unknown or OpenBSD-only promise, [`PledgeError::Widening`] for a
-/// promise an earlier phase dropped, or the kernel call that failed. On error nothing changed.
+/// promise an earlier phase dropped, or the kernel call that failed. On error no filter was installed (Landlock layers applied before the error stay: never wider than before).
 ///
 /// # Examples
 ///

@@ -2,7 +2,10 @@
 //! thread-id reuse during the Landlock broadcast, what `dns` and `getpw` can reach, unveil with
 //! unix sockets, the write guard for files mapped executable, and another process's memory; then
 //! datagram socket pairs, concurrent violations, panicking threads, a forked child's Landlock
-//! broadcast, and the checks made again once a filter without `prot_exec` is in force.
+//! broadcast, and the checks made again once a filter without `prot_exec` is in force; then the
+//! write guard under `tmppath`, code no name leads to (memfds, unlinked files), a hard link made
+//! while an unveil phase is being entered, writable code (rwx, shared aliases), TCP fast open
+//! under `dns`, and bind mounts seen by the guard's search for links.
 //!
 //! Every case asserts that the forbidden effect did not happen (a file not created, bytes not
 //! changed, an address not added, a connection not accepted), seen from a process that holds no
@@ -3433,6 +3436,1247 @@ mod imp {
         }
     }
 
+    // ---- 14. the write guard under tmppath ----------------------------------------------------
+
+    /// A scratch directory under /tmp both the parent and its child can name.
+    fn tmp_scratch_for(name: &str, parent: u32) -> PathBuf {
+        PathBuf::from("/tmp").join(format!("sandbox-hardening-{name}-{parent}"))
+    }
+
+    const TMPPATH_RUNS: [&str; 2] = ["stdio tmppath", "stdio rpath wpath tmppath"];
+
+    /// <t>/a/code.bin mapped executable (under /tmp), and <t>/n, a fresh directory for new files,
+    /// made before any phase. Each of `runs` (promises, or `None` unsandboxed) tries to rewrite and
+    /// truncate the mapped file and to write a new file in <t>/n, in a process of its own; after
+    /// each, this process (unsandboxed) looks at the file on disk.
+    fn tmppath_guard(runs: &[Option<&str>]) {
+        let t = tmp_scratch_for("tmppath", std::os::unix::process::parent_id());
+        let _ = std::fs::remove_dir_all(&t);
+        for d in ["a", "n"] {
+            std::fs::create_dir_all(t.join(d)).unwrap();
+        }
+        let code = t.join("a/code.bin");
+        let m = Mapping::new(&code);
+        say("mapping unchanged before", m.state());
+        for (k, run) in runs.iter().enumerate() {
+            let who = run.unwrap_or("unsandboxed");
+            let status = in_grandchild(|| {
+                if let Some(p) = run {
+                    pledge(p);
+                }
+                // After each attempt, what the mapping shows; unsandboxed, the file is put back.
+                let after = |what: &str| {
+                    say(&format!("{who}: mapping unchanged after {what}"), m.state());
+                    if run.is_none() {
+                        std::fs::write(&code, code_bytes()).unwrap();
+                    }
+                };
+                for (what, flags) in [("O_WRONLY", libc::O_WRONLY), ("O_RDWR", libc::O_RDWR)] {
+                    say(&format!("{who}: write {what}"), write_through(&code, flags));
+                    after(&format!("write {what}"));
+                }
+                for (what, flags) in [
+                    ("O_WRONLY|O_TRUNC", libc::O_WRONLY | libc::O_TRUNC),
+                    ("O_RDONLY|O_TRUNC", libc::O_RDONLY | libc::O_TRUNC),
+                ] {
+                    say(&format!("{who}: open {what}"), open_only(&code, flags));
+                    say(&format!("{who}: size after {what}"), m.size());
+                    after(what);
+                }
+                // truncate(2) needs wpath (without it the call is the penalty).
+                if run.is_none_or(|p| p.contains("wpath")) {
+                    say(&format!("{who}: truncate"), truncate(&code));
+                    say(&format!("{who}: size after truncate"), m.size());
+                    after("truncate");
+                }
+                let new = t.join(format!("n/new-{k}"));
+                say(
+                    &format!("{who}: write a new file in /tmp"),
+                    match std::fs::write(&new, "written") {
+                        Ok(()) => "ok".into(),
+                        Err(e) => io_err(&e),
+                    },
+                );
+            });
+            say(&format!("{who}: process"), status);
+            let disk = std::fs::read(&code).unwrap_or_default() == code_bytes();
+            say(&format!("{who}: file unchanged on disk"), disk);
+            if !disk {
+                std::fs::write(&code, code_bytes()).unwrap();
+            }
+        }
+    }
+
+    fn check_tmppath_guard_control(r: &Run) {
+        let t = tmp_scratch_for("tmppath", std::process::id());
+        let _ = std::fs::remove_dir_all(&t);
+        let u = "unsandboxed";
+        r.exited(0)
+            .stdout_has(&format!("{u}: process: exit 0"))
+            .stdout_has(&format!("{u}: write a new file in /tmp: ok"));
+        for what in ["O_WRONLY", "O_RDWR"] {
+            r.stdout_has(&format!("{u}: write {what}: opened, pwrite ok 8"))
+                .stdout_has(&format!(
+                    "{u}: mapping unchanged after write {what}: false (starts with \"PATCHED!\")"
+                ));
+        }
+        for what in ["O_WRONLY|O_TRUNC", "O_RDONLY|O_TRUNC", "truncate"] {
+            r.stdout_has(&format!("{u}: size after {what}: 0"))
+                .stdout_has(&format!(
+                    "{u}: mapping unchanged after {what}: false (the file is 0 bytes)"
+                ));
+        }
+    }
+
+    fn check_tmppath_guard(r: &Run) {
+        let t = tmp_scratch_for("tmppath", std::process::id());
+        let intact = std::panic::catch_unwind(|| check_file_intact(r, &t.join("a/code.bin")));
+        let new: Vec<String> = (0..TMPPATH_RUNS.len())
+            .map(|k| std::fs::read_to_string(t.join(format!("n/new-{k}"))).unwrap_or_default())
+            .collect();
+        let _ = std::fs::remove_dir_all(&t);
+        r.exited(0);
+        for (k, who) in TMPPATH_RUNS.iter().enumerate() {
+            r.stdout_has(&format!("pledged: {who}"))
+                .stdout_has(&format!("{who}: process: exit 0"))
+                .stdout_has(&format!("{who}: file unchanged on disk: true"));
+            let mut attempts = vec!["write O_WRONLY", "write O_RDWR"];
+            let mut sizes = vec!["O_WRONLY|O_TRUNC", "O_RDONLY|O_TRUNC"];
+            if who.contains("wpath") {
+                sizes.push("truncate");
+                attempts.push("truncate");
+            }
+            attempts.extend(["open O_WRONLY|O_TRUNC", "open O_RDONLY|O_TRUNC"]);
+            for a in attempts {
+                assert_eq!(
+                    value(r, &format!("{who}: {a}")),
+                    "EACCES",
+                    "{a} of a file under /tmp mapped executable under {who:?}\n{}",
+                    r.dump()
+                );
+            }
+            for s in &sizes {
+                assert_eq!(
+                    value(r, &format!("{who}: size after {s}")),
+                    CODE_LEN.to_string(),
+                    "{s} shortened a file mapped executable under {who:?}\n{}",
+                    r.dump()
+                );
+            }
+            for line in r
+                .stdout
+                .lines()
+                .filter(|l| l.starts_with(&format!("{who}: mapping unchanged after ")))
+            {
+                assert!(
+                    line.ends_with(": true"),
+                    "the code changed under {who:?}: {line}\n{}",
+                    r.dump()
+                );
+            }
+            // Writing elsewhere in /tmp still works.
+            assert_eq!(
+                value(r, &format!("{who}: write a new file in /tmp")),
+                "ok",
+                "{}",
+                r.dump()
+            );
+            assert_eq!(new[k], "written", "{}", r.dump());
+        }
+        assert!(intact.is_ok());
+    }
+
+    // ---- 15. code no name leads to (memfds, unlinked files) -----------------------------------
+
+    const PAGE: usize = 4096;
+    const OLD_CODE: u32 = 1;
+    const NEW_CODE: u32 = 0x1337;
+
+    /// The new machine code calls below run (x86_64); elsewhere the scenarios say they skipped.
+    fn no_machine_code() -> bool {
+        if cfg!(target_arch = "x86_64") {
+            false
+        } else {
+            say("skip", "the machine code here is x86_64's");
+            true
+        }
+    }
+
+    /// A page of x86_64 code returning `v` (`mov eax, v; ret`), the rest `int3`.
+    fn ret_code(v: u32) -> Vec<u8> {
+        let mut page = vec![0xcc_u8; PAGE];
+        page[0] = 0xb8;
+        page[1..5].copy_from_slice(&v.to_le_bytes());
+        page[5] = 0xc3;
+        page
+    }
+
+    /// What the code at `addr` (a page, mapped executable and backed) does now: `returns V`
+    /// when it still has the shape [`ret_code`] gives (then it is called), else its first bytes.
+    fn code_at(addr: usize) -> String {
+        // SAFETY: the first bytes of a live, readable mapping of a page.
+        let head = unsafe { std::slice::from_raw_parts(addr as *const u8, 6) };
+        if head[0] == 0xb8 && head[5] == 0xc3 {
+            // SAFETY: `mov eax, imm32; ret` at an executable address.
+            let f: extern "C" fn() -> u32 = unsafe { std::mem::transmute(addr) };
+            format!("returns {:#x}", f())
+        } else {
+            format!("not the code written: {head:02x?}")
+        }
+    }
+
+    fn returns(v: u32) -> String {
+        format!("returns {v:#x}")
+    }
+
+    /// Writes the start of [`ret_code`]`(v)` at `addr` (writable memory).
+    fn put_code(addr: usize, v: u32) {
+        let code = ret_code(v);
+        // SAFETY: 6 bytes into a writable mapping of a page.
+        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), addr as *mut u8, 6) };
+    }
+
+    /// pwrite of all of `bytes` at offset 0, or why not.
+    fn pwrite_all(fd: i32, bytes: &[u8]) -> String {
+        // SAFETY: writes from a live buffer of its length.
+        let n = unsafe { libc::pwrite(fd, bytes.as_ptr().cast(), bytes.len(), 0) };
+        res(n as i64)
+    }
+
+    /// One page of `fd` mapped with `prot` and `flags`.
+    fn map_page(fd: i32, prot: i32, flags: i32) -> usize {
+        // SAFETY: maps a page of a descriptor this code holds.
+        let m = unsafe { libc::mmap(std::ptr::null_mut(), PAGE, prot, flags, fd, 0) };
+        assert_ne!(m, libc::MAP_FAILED, "mmap: {}", errname(errno()));
+        m as usize
+    }
+
+    fn map_files(addr: usize) -> PathBuf {
+        PathBuf::from(format!("/proc/self/map_files/{addr:x}-{:x}", addr + PAGE))
+    }
+
+    /// Opens the mapping's file through `/proc/self/map_files` with `flags` and writes new code
+    /// (returning [`NEW_CODE`]) at its start.
+    fn patch_code(addr: usize, flags: i32) -> String {
+        let p = c(&map_files(addr));
+        // SAFETY: a path and flags; no creation.
+        let fd = unsafe { libc::open(p.as_ptr(), flags | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return errname(errno());
+        }
+        let r = pwrite_all(fd, &ret_code(NEW_CODE)[..6]);
+        close(fd);
+        format!("opened, pwrite {r}")
+    }
+
+    /// Opens the mapping's file through `/proc/self/map_files` read-write, truncates it to 0 and
+    /// grows it back (a page of zeros, where no write seal is concerned).
+    fn truncate_code(addr: usize) -> String {
+        let p = c(&map_files(addr));
+        // SAFETY: a path and flags; no creation.
+        let fd = unsafe { libc::open(p.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return errname(errno());
+        }
+        // SAFETY: a descriptor this code opened.
+        let shrink = res(i64::from(unsafe { libc::ftruncate(fd, 0) }));
+        // SAFETY: as above.
+        let grow = res(i64::from(unsafe { libc::ftruncate(fd, PAGE as i64) }));
+        close(fd);
+        format!("opened, ftruncate 0 {shrink}, ftruncate back {grow}")
+    }
+
+    /// A memfd (no `MFD_NOEXEC_SEAL`) holding [`ret_code`]`(OLD_CODE)`, with `seals` added, mapped
+    /// PROT_READ|PROT_EXEC, MAP_PRIVATE; its descriptor closed.
+    fn memfd_code(seals: i32) -> usize {
+        let flags = libc::MFD_CLOEXEC
+            | if seals != 0 {
+                libc::MFD_ALLOW_SEALING
+            } else {
+                0
+            };
+        // SAFETY: a constant name and flags.
+        let fd = unsafe { libc::memfd_create(c"hardening-code".as_ptr(), flags) };
+        assert!(fd >= 0, "memfd_create: {}", errname(errno()));
+        assert_eq!(pwrite_all(fd, &ret_code(OLD_CODE)), format!("ok {PAGE}"));
+        if seals != 0 {
+            // SAFETY: F_ADD_SEALS on a memfd made with MFD_ALLOW_SEALING.
+            let r = unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) };
+            assert_eq!(r, 0, "F_ADD_SEALS: {}", errname(errno()));
+        }
+        let addr = map_page(fd, libc::PROT_READ | libc::PROT_EXEC, libc::MAP_PRIVATE);
+        close(fd);
+        addr
+    }
+
+    /// A file under /var/tmp (ext4 here) holding [`ret_code`]`(OLD_CODE)`, mapped
+    /// PROT_READ|PROT_EXEC, MAP_PRIVATE, then closed and unlinked.
+    fn unlinked_code(dir: &Path) -> usize {
+        let path = dir.join("unlinked-code.bin");
+        std::fs::write(&path, ret_code(OLD_CODE)).unwrap();
+        let p = c(&path);
+        // SAFETY: a path and flags.
+        let fd = unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        assert!(fd >= 0, "open: {}", errname(errno()));
+        let addr = map_page(fd, libc::PROT_READ | libc::PROT_EXEC, libc::MAP_PRIVATE);
+        close(fd);
+        std::fs::remove_file(&path).unwrap();
+        addr
+    }
+
+    /// Seals that keep a memfd's bytes: no write, no shrinking (growing adds bytes past the
+    /// mapped ones).
+    const WRITE_SHRINK: i32 = libc::F_SEAL_WRITE | libc::F_SEAL_SHRINK;
+    const FUTURE_WRITE_SHRINK: i32 = libc::F_SEAL_FUTURE_WRITE | libc::F_SEAL_SHRINK;
+
+    /// Attacks on code no name leads to, through `/proc/self/map_files`.
+    const WRITE: u8 = 1;
+    const TRUNCATE: u8 = 2;
+
+    /// What a phase may do to code no name leads to.
+    #[derive(Clone, Copy)]
+    enum Unnamed {
+        /// Unsandboxed: rewrite and truncate it through map_files.
+        Control,
+        /// Unsealed memfd and unlinked file: the phase must refuse, or keep them unwritable.
+        Refused,
+        /// Memfds sealed against writes and shrinking: the phase enters; writes and
+        /// truncation still fail.
+        Sealed,
+        /// Memfds sealed against writes but not against shrinking: truncating (and growing back)
+        /// zeroes the code, so the phase must refuse, or keep them untruncatable.
+        SealedTruncate,
+    }
+
+    type Make<'a> = Box<dyn Fn() -> usize + 'a>;
+
+    /// Each case in a process of its own: the code is made before any phase, the phase
+    /// `stdio rpath wpath` is entered (not for the control), then the code is attacked through
+    /// `/proc/self/map_files` (unless the phase was refused) and called.
+    fn unnamed_code(which: Unnamed) {
+        if no_machine_code() {
+            return;
+        }
+        let dir = fresh_dir("unnamed-code");
+        let memfd = |seals: i32| -> Make<'_> { Box::new(move || memfd_code(seals)) };
+        let unlinked: Make<'_> = Box::new(|| unlinked_code(&dir));
+        // (case, how the code is made, attacks)
+        let cases: Vec<(&str, Make<'_>, u8)> = match which {
+            Unnamed::Control => vec![
+                ("memfd", memfd(0), WRITE),
+                ("unlinked file", unlinked, WRITE),
+                ("memfd with a write seal", memfd(libc::F_SEAL_WRITE), WRITE),
+                (
+                    "memfd with a write seal, truncated",
+                    memfd(libc::F_SEAL_WRITE),
+                    TRUNCATE,
+                ),
+            ],
+            Unnamed::Refused => vec![
+                ("memfd", memfd(0), WRITE | TRUNCATE),
+                ("unlinked file", unlinked, WRITE | TRUNCATE),
+            ],
+            Unnamed::Sealed => vec![
+                (
+                    "memfd with write and shrink seals",
+                    memfd(WRITE_SHRINK),
+                    WRITE | TRUNCATE,
+                ),
+                (
+                    "memfd with future-write and shrink seals",
+                    memfd(FUTURE_WRITE_SHRINK),
+                    WRITE | TRUNCATE,
+                ),
+            ],
+            Unnamed::SealedTruncate => vec![
+                (
+                    "memfd with a write seal",
+                    memfd(libc::F_SEAL_WRITE),
+                    TRUNCATE,
+                ),
+                (
+                    "memfd with a future-write seal",
+                    memfd(libc::F_SEAL_FUTURE_WRITE),
+                    TRUNCATE,
+                ),
+            ],
+        };
+        for (case, make, attacks) in &cases {
+            let status = in_grandchild(|| {
+                let addr = make();
+                say(&format!("{case}: code before"), code_at(addr));
+                if !matches!(which, Unnamed::Control) {
+                    match sandbox::pledge("stdio rpath wpath") {
+                        Err(e) => {
+                            say(&format!("{case}: refused"), e);
+                            say(&format!("{case}: code after"), code_at(addr));
+                            return;
+                        }
+                        Ok(_) => say(&format!("{case}: entered"), "stdio rpath wpath"),
+                    }
+                }
+                if attacks & WRITE != 0 {
+                    say(
+                        &format!("{case}: write O_WRONLY"),
+                        patch_code(addr, libc::O_WRONLY),
+                    );
+                    say(
+                        &format!("{case}: write O_RDWR"),
+                        patch_code(addr, libc::O_RDWR),
+                    );
+                }
+                if attacks & TRUNCATE != 0 {
+                    say(&format!("{case}: truncate"), truncate_code(addr));
+                }
+                say(&format!("{case}: code after"), code_at(addr));
+            });
+            say(&format!("{case}: process"), status);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn check_unnamed_code_control(r: &Run) {
+        remove_scratch("unnamed-code");
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        for case in ["memfd", "unlinked file"] {
+            r.stdout_has(&format!("{case}: process: exit 0"))
+                .stdout_has(&format!("{case}: code before: {}", returns(OLD_CODE)))
+                .stdout_has(&format!("{case}: write O_WRONLY: opened, pwrite ok 6"))
+                .stdout_has(&format!("{case}: code after: {}", returns(NEW_CODE)));
+        }
+        // A write seal stops writes, not truncation: the code becomes zeros.
+        r.stdout_has("memfd with a write seal: write O_WRONLY: opened, pwrite EPERM")
+            .stdout_has(&format!(
+                "memfd with a write seal: code after: {}",
+                returns(OLD_CODE)
+            ))
+            .stdout_has(
+                "memfd with a write seal, truncated: truncate: opened, ftruncate 0 ok 0, ftruncate back ok 0",
+            )
+            .stdout_has(
+                "memfd with a write seal, truncated: code after: not the code written: [00, 00, 00, 00, 00, 00]",
+            );
+    }
+
+    /// Every attack on a case either was not made (the phase refused) or failed, and the code
+    /// still returns the old value.
+    fn check_unnamed_attacks(r: &Run, cases: &[&str], refusal: &str) {
+        for case in cases {
+            r.stdout_has(&format!("{case}: process: exit 0"))
+                .stdout_has(&format!("{case}: code before: {}", returns(OLD_CODE)));
+            assert_eq!(
+                value(r, &format!("{case}: code after")),
+                returns(OLD_CODE),
+                "the code of the {case} changed after the phase dropped prot_exec\n{}",
+                r.dump()
+            );
+            if r.stdout.contains(&format!("{case}: refused: ")) {
+                let why = value(r, &format!("{case}: refused"));
+                assert!(why.contains(refusal), "{case}: {why}\n{}", r.dump());
+                continue;
+            }
+            r.stdout_has(&format!("{case}: entered: stdio rpath wpath"));
+            for a in ["write O_WRONLY", "write O_RDWR", "truncate"] {
+                if let Some(v) = field(&r.stdout, &format!("{case}: {a}")) {
+                    assert!(
+                        !v.starts_with("opened, pwrite ok") && !v.contains("ftruncate 0 ok"),
+                        "{case}: {a}: {v}\n{}",
+                        r.dump()
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_unnamed_code_refused(r: &Run) {
+        remove_scratch("unnamed-code");
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        let cases = ["memfd", "unlinked file"];
+        check_unnamed_attacks(r, &cases, "no name leads to it");
+        for case in cases {
+            println!(
+                "    unnamed_code_refused: {case}: {}",
+                field(&r.stdout, &format!("{case}: refused"))
+                    .map_or_else(|| "entered".to_owned(), |w| format!("refused: {w}"))
+            );
+        }
+    }
+
+    fn check_sealed_memfd(r: &Run) {
+        remove_scratch("unnamed-code");
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        let cases = [
+            "memfd with write and shrink seals",
+            "memfd with future-write and shrink seals",
+        ];
+        check_unnamed_attacks(r, &cases, "(never refused)");
+        for case in cases {
+            r.stdout_has(&format!("{case}: entered: stdio rpath wpath"));
+            for a in ["write O_WRONLY", "write O_RDWR", "truncate"] {
+                field(&r.stdout, &format!("{case}: {a}"))
+                    .unwrap_or_else(|| panic!("no {case}: {a}\n{}", r.dump()));
+            }
+        }
+    }
+
+    fn check_sealed_memfd_truncate(r: &Run) {
+        remove_scratch("unnamed-code");
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        let cases = ["memfd with a write seal", "memfd with a future-write seal"];
+        check_unnamed_attacks(r, &cases, "no name leads to it");
+    }
+
+    // ---- 16. a hard link made while an unveil phase is being entered ---------------------------
+
+    const LINK_TRIALS: u32 = 400;
+    const LINK_FIRST: &str = "stdio rpath wpath cpath unveil prot_exec";
+    const LINK_SECOND: &str = "stdio rpath wpath cpath";
+
+    fn link_second(w: &Path) -> Result<sandbox::Enforced, sandbox::PledgeError> {
+        sandbox::Restrict::new()
+            .unveil(w, "rwc")?
+            .pledge(LINK_SECOND)
+            .apply()
+    }
+
+    /// The racing thread's state, as the main thread sets it.
+    const RUNNING: u8 = 0;
+    const ENTERED: u8 = 1;
+    const STOP: u8 = 2;
+
+    /// The names in `w` of the file `ino`.
+    fn links_in(w: &Path, ino: u64) -> Vec<PathBuf> {
+        std::fs::read_dir(w)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.metadata().is_ok_and(|m| m.ino() == ino))
+                    .map(|e| e.path())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// One trial, in a forked process: after the first phase (sandboxed), `v/code.bin` is mapped
+    /// executable; a thread links it into `w` and removes the link again, over and over (after
+    /// `delay`, holding the link `hold`, then without it `gap`), while this thread enters the
+    /// second phase with `w` unveiled "rwc". Once the phase is entered, the thread stops where it
+    /// is (a link it holds stays) and tries to write through every name of the file in `w`,
+    /// and through a new link. Unsandboxed (the control), the main thread only waits `wait`.
+    fn link_trial(
+        sandboxed: bool,
+        v: &Path,
+        w: &Path,
+        (delay, hold, gap, wait): (Duration, Duration, Duration, Duration),
+    ) {
+        if sandboxed {
+            sandbox::pledge(LINK_FIRST).unwrap_or_else(|e| panic!("{LINK_FIRST}: {e}"));
+        }
+        let code = v.join("code.bin");
+        let m = Mapping::new(&code);
+        // SAFETY: fstat into a zeroed local.
+        let ino = unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            assert_eq!(libc::fstat(m.fd, &raw mut st), 0);
+            st.st_ino
+        };
+        let state = Arc::new(AtomicU8::new(RUNNING));
+        let barrier = Arc::new(Barrier::new(2));
+        let racer = {
+            let (state, barrier) = (Arc::clone(&state), Arc::clone(&barrier));
+            let (code, w) = (code.clone(), w.to_path_buf());
+            std::thread::spawn(move || {
+                let name = w.join("link");
+                let mut made = BTreeMap::<String, u32>::new();
+                barrier.wait();
+                spin_for(delay);
+                let start = Instant::now();
+                while state.load(Ordering::Acquire) == RUNNING
+                    && start.elapsed() < Duration::from_secs(2)
+                {
+                    let r = link(&code, &name);
+                    *made.entry(r).or_default() += 1;
+                    spin_for(hold);
+                    if state.load(Ordering::Acquire) != RUNNING {
+                        break;
+                    }
+                    let _ = std::fs::remove_file(&name);
+                    spin_for(gap);
+                }
+                let mut writes = Vec::new();
+                if state.load(Ordering::Acquire) == ENTERED {
+                    let left = links_in(&w, ino);
+                    say("links left in w at entry", left.len());
+                    for p in &left {
+                        writes.push(write_through(p, libc::O_WRONLY));
+                    }
+                    let late = w.join("late-link");
+                    let r = link(&code, &late);
+                    say("link after entry", &r);
+                    if r.starts_with("ok") {
+                        writes.push(write_through(&late, libc::O_WRONLY));
+                    }
+                }
+                (made, writes)
+            })
+        };
+        barrier.wait();
+        if sandboxed {
+            match link_second(w) {
+                Ok(_) => {
+                    state.store(ENTERED, Ordering::Release);
+                    say("entered", LINK_SECOND);
+                }
+                Err(e) => {
+                    state.store(STOP, Ordering::Release);
+                    say("refused", e);
+                }
+            }
+        } else {
+            spin_for(wait);
+            state.store(ENTERED, Ordering::Release);
+            say("entered", "unsandboxed");
+        }
+        let (made, writes) = racer.join().unwrap();
+        let done = writes
+            .iter()
+            .filter(|w| w.starts_with("opened, pwrite ok"))
+            .count();
+        say("links made", made.get("ok 0").copied().unwrap_or(0));
+        say(
+            "link results",
+            made.iter()
+                .map(|(k, n)| format!("{k} x{n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        say("writes tried", writes.len());
+        say("writes done", done);
+        say("mapping unchanged", m.state());
+    }
+
+    /// How long entering the second phase after the first takes, in microseconds (median of
+    /// three, each in a fresh process, with no racing thread).
+    fn link_entry_us(v: &Path, w: &Path) -> u64 {
+        let mut times: Vec<u64> = (0..3)
+            .filter_map(|_| {
+                let (_, out) = captured(|| {
+                    sandbox::pledge(LINK_FIRST).unwrap();
+                    let _m = Mapping::new(&v.join("code.bin"));
+                    let t = Instant::now();
+                    let r = link_second(w);
+                    say("second entry (us)", t.elapsed().as_micros());
+                    say("second entry", if r.is_ok() { "ok" } else { "refused" });
+                });
+                field(&out, "second entry (us)").and_then(|v| v.parse().ok())
+            })
+            .collect();
+        times.sort_unstable();
+        times.get(times.len() / 2).copied().unwrap_or(5000)
+    }
+
+    fn link_race(sandboxed: bool) {
+        no_core_dumps();
+        let s = fresh_dir(if sandboxed {
+            "link-entry"
+        } else {
+            "link-entry-control"
+        });
+        // v holds the file; w is a sibling of v (searched for links), far/x/w is not.
+        let v = s.join("v");
+        let near = s.join("w");
+        let far = s.join("far/x/w");
+        for d in [&v, &near, &far] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let entry = if sandboxed {
+            link_entry_us(&v, &near)
+        } else {
+            1000
+        };
+        say("entry time (us)", entry);
+        let wanted = if sandboxed { LINK_TRIALS } else { 6 };
+        let seed = seed();
+        let start = Instant::now();
+        let mut outcomes: BTreeMap<String, u32> = BTreeMap::new();
+        let (mut trials, mut changed_on_disk, mut links_made) = (0u32, 0u32, 0u64);
+        let mut samples: BTreeMap<String, String> = BTreeMap::new();
+        while trials < wanted && start.elapsed() < Duration::from_secs(30) {
+            let (w, where_) = if trials % 2 == 0 {
+                (&near, "w beside v")
+            } else {
+                (&far, "w far from v")
+            };
+            for d in [&near, &far] {
+                for e in std::fs::read_dir(d).unwrap().flatten() {
+                    std::fs::remove_file(e.path()).unwrap();
+                }
+            }
+            let _ = std::fs::remove_file(v.join("code.bin"));
+            let r = splitmix(seed ^ u64::from(trials));
+            let us = |x: u64, span: u64| Duration::from_micros(x % span.max(1));
+            let times = (
+                us(r, entry),
+                us(r >> 16, entry / 2) + Duration::from_micros(1),
+                us(r >> 32, entry / 2) + Duration::from_micros(1),
+                Duration::from_micros(entry),
+            );
+            let (status, out) = captured(|| link_trial(sandboxed, &v, w, times));
+            let n = |k: &str| field(&out, k).and_then(|x| x.parse::<u64>().ok());
+            links_made += n("links made").unwrap_or(0);
+            let what = if let Some(why) = field(&out, "refused") {
+                if why.contains("linked, moved or replaced") {
+                    "refused, linked, moved or replaced while entering".to_owned()
+                } else if why.contains("is unveiled writable, which includes") {
+                    "refused, the link was there at the listing (unveil includes it)".to_owned()
+                } else if why.contains("of which 1 were found") {
+                    "refused, the link was there at the listing (not found)".to_owned()
+                } else {
+                    samples
+                        .entry("refused, other".into())
+                        .or_insert(why.to_owned());
+                    "refused, other".to_owned()
+                }
+            } else if field(&out, "entered").is_some() {
+                format!(
+                    "entered, {} link(s) left, link after entry {}, {} of {} writes done",
+                    field(&out, "links left in w at entry").unwrap_or("?"),
+                    field(&out, "link after entry").unwrap_or("?"),
+                    n("writes done").map_or_else(|| "?".into(), |x| x.to_string()),
+                    n("writes tried").map_or_else(|| "?".into(), |x| x.to_string()),
+                )
+            } else {
+                samples.entry("other".into()).or_insert(out.clone());
+                "other".to_owned()
+            };
+            let unchanged = field(&out, "mapping unchanged").unwrap_or("?");
+            let key = format!("{where_}: {status}, {what}, mapping unchanged {unchanged}");
+            *outcomes.entry(key).or_default() += 1;
+            if std::fs::read(v.join("code.bin")).unwrap_or_default() != code_bytes() {
+                changed_on_disk += 1;
+            }
+            trials += 1;
+        }
+        let _ = std::fs::remove_dir_all(&s);
+        say("trials", trials);
+        say("seconds", format!("{:.1}", start.elapsed().as_secs_f64()));
+        say("links made while entering", links_made);
+        say("files changed on disk", changed_on_disk);
+        for (k, v) in &outcomes {
+            say(&format!("outcome {k}"), v);
+        }
+        for (k, v) in &samples {
+            say(&format!("sample {k}"), v);
+        }
+    }
+
+    fn check_link_race_control(r: &Run) {
+        r.exited(0);
+        summary("link_during_unveil_entry_control", r, &["trials"]);
+        let trials: u32 = value(r, "trials").parse().unwrap();
+        assert_eq!(trials, 6, "{}", r.dump());
+        assert_eq!(value(r, "files changed on disk"), "6", "{}", r.dump());
+        for line in r.stdout.lines().filter_map(|l| l.strip_prefix("outcome ")) {
+            let (k, _) = line.rsplit_once(": ").unwrap();
+            assert!(
+                k.contains(": exit 0, entered, ")
+                    && !k.contains(" 0 of ")
+                    && k.ends_with("mapping unchanged false (starts with \"PATCHED!\")"),
+                "unexpected outcome {k:?}\n{}",
+                r.dump()
+            );
+        }
+    }
+
+    fn check_link_race(r: &Run) {
+        r.exited(0);
+        summary(
+            "link_during_unveil_entry",
+            r,
+            &["entry time (us)", "trials", "links made while entering"],
+        );
+        let trials: u32 = value(r, "trials").parse().unwrap();
+        assert!(trials >= LINK_TRIALS, "{}", r.dump());
+        assert_eq!(
+            value(r, "files changed on disk"),
+            "0",
+            "a file mapped executable was written after the phase dropped prot_exec\n{}",
+            r.dump()
+        );
+        let mut window = 0;
+        for line in r.stdout.lines().filter_map(|l| l.strip_prefix("outcome ")) {
+            let (k, n) = line.rsplit_once(": ").unwrap();
+            let (_, k) = k.split_once(": ").unwrap();
+            let entered_ok = k.starts_with("exit 0, entered, 0 link(s) left, link after entry ")
+                && (k.contains("link after entry EXDEV") || k.contains("link after entry EACCES"))
+                && k.contains(", 0 of 0 writes done");
+            assert!(
+                k.ends_with(", mapping unchanged true")
+                    && (entered_ok
+                        || k.starts_with("exit 0, refused, linked, moved or replaced")
+                        || k.starts_with("exit 0, refused, the link was there at the listing")),
+                "unexpected outcome {k:?}\n{}",
+                r.dump()
+            );
+            if k.contains("linked, moved or replaced") {
+                window += n.parse::<u32>().unwrap();
+            }
+        }
+        println!(
+            "    link_during_unveil_entry: window hit (a link made or removed between the listing and the recheck) in {window} of {trials} trials"
+        );
+    }
+
+    // ---- 17. writable code --------------------------------------------------------------------
+
+    /// An anonymous page mapped PROT_READ|PROT_WRITE|PROT_EXEC, holding code returning
+    /// [`OLD_CODE`].
+    fn rwx_page() -> usize {
+        let addr = map_page(
+            -1,
+            libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+        );
+        put_code(addr, OLD_CODE);
+        addr
+    }
+
+    /// A memfd mapped twice, MAP_SHARED: read-write (returned first) and read-execute, holding
+    /// code returning [`OLD_CODE`]; its descriptor closed.
+    fn shared_alias() -> (usize, usize) {
+        // SAFETY: a constant name and flags.
+        let fd = unsafe { libc::memfd_create(c"hardening-alias".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(fd >= 0, "memfd_create: {}", errname(errno()));
+        // SAFETY: a descriptor this code made.
+        assert_eq!(unsafe { libc::ftruncate(fd, PAGE as i64) }, 0);
+        let w = map_page(fd, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED);
+        let x = map_page(fd, libc::PROT_READ | libc::PROT_EXEC, libc::MAP_SHARED);
+        close(fd);
+        put_code(w, OLD_CODE);
+        (w, x)
+    }
+
+    /// How the writable code is made.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum WritableCode {
+        Rwx,
+        Alias,
+    }
+
+    /// Each case in a process of its own: under `first` (or before any phase), writable code
+    /// is made; then `second` is entered (`None`: the control enters nothing), new code is
+    /// written if it was, and the code is called.
+    fn writable_code(kind: WritableCode, cases: &[(&str, Option<&str>, Option<&str>)]) {
+        if no_machine_code() {
+            return;
+        }
+        for (case, first, second) in cases {
+            let status = in_grandchild(|| {
+                if let Some(p) = first {
+                    pledge(p);
+                }
+                let (w, x) = match kind {
+                    WritableCode::Rwx => {
+                        let a = rwx_page();
+                        (a, a)
+                    }
+                    WritableCode::Alias => shared_alias(),
+                };
+                say(&format!("{case}: code before"), code_at(x));
+                if let Some(p) = second {
+                    match sandbox::pledge(p) {
+                        Err(e) => {
+                            say(&format!("{case}: refused"), e);
+                            say(&format!("{case}: code after"), code_at(x));
+                            return;
+                        }
+                        Ok(_) => say(&format!("{case}: entered"), p),
+                    }
+                }
+                put_code(w, NEW_CODE);
+                say(&format!("{case}: code after"), code_at(x));
+            });
+            say(&format!("{case}: process"), status);
+        }
+    }
+
+    const RWX_REFUSED: [(&str, Option<&str>, Option<&str>); 2] = [
+        ("rwx before any phase", None, Some("stdio")),
+        (
+            "rwx under prot_exec",
+            Some("stdio rpath prot_exec"),
+            Some("stdio"),
+        ),
+    ];
+    const ALIAS_REFUSED: [(&str, Option<&str>, Option<&str>); 2] = [
+        ("alias before any phase", None, Some("stdio")),
+        (
+            "alias under prot_exec",
+            Some("stdio rpath prot_exec"),
+            Some("stdio"),
+        ),
+    ];
+
+    fn writable_code_control() {
+        writable_code(WritableCode::Rwx, &[("rwx", None, None)]);
+        writable_code(WritableCode::Alias, &[("alias", None, None)]);
+    }
+
+    fn check_writable_code_control(r: &Run) {
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        for case in ["rwx", "alias"] {
+            r.stdout_has(&format!("{case}: process: exit 0"))
+                .stdout_has(&format!("{case}: code before: {}", returns(OLD_CODE)))
+                .stdout_has(&format!("{case}: code after: {}", returns(NEW_CODE)));
+        }
+    }
+
+    fn check_writable_code_refused(
+        r: &Run,
+        cases: &[(&str, Option<&str>, Option<&str>)],
+        why: &str,
+    ) {
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        for (case, _, _) in cases {
+            r.stdout_has(&format!("{case}: process: exit 0"))
+                .stdout_has(&format!("{case}: code before: {}", returns(OLD_CODE)));
+            assert_eq!(
+                value(r, &format!("{case}: code after")),
+                returns(OLD_CODE),
+                "new code ran after the phase dropped prot_exec ({case})\n{}",
+                r.dump()
+            );
+            let refused = value(r, &format!("{case}: refused"));
+            assert!(refused.contains(why), "{case}: {refused}\n{}", r.dump());
+        }
+    }
+
+    fn check_rwx_with_prot_exec(r: &Run) {
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        r.stdout_has("rwx kept with prot_exec: entered: stdio prot_exec")
+            .stdout_has(&format!(
+                "rwx kept with prot_exec: code after: {}",
+                returns(NEW_CODE)
+            ));
+    }
+
+    // ---- 18. TCP fast open under dns ----------------------------------------------------------
+
+    const FASTOPEN_DATA: &[u8] = b"sent with MSG_FASTOPEN";
+    const FASTOPEN_FORMS: [&str; 2] = ["sendto", "sendmsg"];
+
+    /// A TCP fast-open send of [`FASTOPEN_DATA`] to 127.0.0.1:`port`, by `form`.
+    fn fastopen_send(form: &str, port: u16) -> String {
+        // SAFETY: a plain socket call.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return format!("socket {}", errname(errno()));
+        }
+        // SAFETY: a zeroed sockaddr_in is valid.
+        let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+        sa.sin_family = libc::AF_INET as libc::sa_family_t;
+        sa.sin_port = port.to_be();
+        sa.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let n = if form == "sendto" {
+            // SAFETY: a constant buffer and a valid address of the length given.
+            unsafe {
+                libc::sendto(
+                    fd,
+                    FASTOPEN_DATA.as_ptr().cast(),
+                    FASTOPEN_DATA.len(),
+                    libc::MSG_FASTOPEN,
+                    (&raw const sa).cast(),
+                    len,
+                )
+            }
+        } else {
+            let mut iov = libc::iovec {
+                iov_base: FASTOPEN_DATA.as_ptr().cast_mut().cast(),
+                iov_len: FASTOPEN_DATA.len(),
+            };
+            // SAFETY: a zeroed msghdr is valid; the fields set point to live locals.
+            let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+            msg.msg_name = (&raw mut sa).cast();
+            msg.msg_namelen = len;
+            msg.msg_iov = &raw mut iov;
+            msg.msg_iovlen = 1;
+            // SAFETY: a msghdr whose pointers are live.
+            unsafe { libc::sendmsg(fd, &raw const msg, libc::MSG_FASTOPEN) }
+        };
+        let out = res(n as i64);
+        // Time for the data to leave before the socket is closed.
+        std::thread::sleep(Duration::from_millis(100));
+        close(fd);
+        out
+    }
+
+    /// Connections that reach `l` within `limit`, and what they carried, read until each ends.
+    fn received_tcp(l: &TcpListener, limit: Duration) -> (usize, Vec<u8>) {
+        let start = Instant::now();
+        let (mut conns, mut data) = (0, Vec::new());
+        while start.elapsed() < limit {
+            match l.accept() {
+                Ok((s, _)) => {
+                    conns += 1;
+                    let (bytes, _) = read_until_eof(s.as_raw_fd(), Duration::from_secs(2));
+                    data.extend(bytes);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        (conns, data)
+    }
+
+    fn fastopen(sandboxed: bool) {
+        let setting =
+            std::fs::read_to_string("/proc/sys/net/ipv4/tcp_fastopen").unwrap_or_default();
+        let enabled = setting.trim().parse::<u32>().is_ok_and(|v| v & 1 != 0);
+        if !enabled {
+            say(
+                "skip",
+                format!(
+                    "client TCP fast open is off (net.ipv4.tcp_fastopen = {})",
+                    setting.trim()
+                ),
+            );
+            return;
+        }
+        for form in FASTOPEN_FORMS {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.set_nonblocking(true).unwrap();
+            let port = l.local_addr().unwrap().port();
+            let lfd = l.as_raw_fd();
+            let (status, out) = captured(|| {
+                close(lfd);
+                if sandboxed {
+                    pledge("stdio dns");
+                }
+                say(&format!("{form} MSG_FASTOPEN"), fastopen_send(form, port));
+            });
+            say(&format!("{form}: process"), status);
+            for line in report_lines(&out) {
+                say(&format!("{form}: report"), line);
+            }
+            if let Some(v) = field(&out, &format!("{form} MSG_FASTOPEN")) {
+                say(&format!("{form}: send"), v);
+            }
+            let (conns, data) = received_tcp(&l, Duration::from_millis(300));
+            say(&format!("{form}: listener connections"), conns);
+            say(
+                &format!("{form}: listener received"),
+                format!("{:?}", String::from_utf8_lossy(&data)),
+            );
+        }
+    }
+
+    fn check_fastopen_control(r: &Run) {
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        let data = format!("{:?}", String::from_utf8_lossy(FASTOPEN_DATA));
+        for form in FASTOPEN_FORMS {
+            r.stdout_has(&format!("{form}: process: exit 0"))
+                .stdout_has(&format!("{form}: listener connections: 1"))
+                .stdout_has(&format!("{form}: listener received: {data}"));
+        }
+    }
+
+    fn check_dns_fastopen(r: &Run) {
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        for form in FASTOPEN_FORMS {
+            assert_eq!(
+                value(r, &format!("{form}: listener connections")),
+                "0",
+                "a fast-open {form} under dns reached a listener\n{}",
+                r.dump()
+            );
+            assert_eq!(
+                value(r, &format!("{form}: listener received")),
+                "\"\"",
+                "{}",
+                r.dump()
+            );
+            r.stdout_has(&format!("{form}: process: signal 6"))
+                .stdout_lacks(&format!("{form}: send: "));
+            let reports: Vec<&str> = r
+                .stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("{form}: report: ")))
+                .collect();
+            assert_eq!(reports.len(), 1, "{}", r.dump());
+            assert!(reports[0].contains(&format!("{form}(")), "{}", r.dump());
+        }
+    }
+
+    // ---- 19. a bind mount does not make up for a link not found -------------------------------
+
+    /// mount(2), as text.
+    fn mount(src: Option<&Path>, target: &Path, flags: libc::c_ulong) -> String {
+        let s = src.map(c);
+        let t = c(target);
+        // SAFETY: paths or null, and flags; no file system type or data.
+        let r = unsafe {
+            libc::mount(
+                s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+                t.as_ptr(),
+                std::ptr::null(),
+                flags,
+                std::ptr::null(),
+            )
+        };
+        res(i64::from(r))
+    }
+
+    /// In a mount namespace of its own: <s>/a/code.bin mapped executable, a second link far away
+    /// (<s>/b/c/d/link, outside the directories searched for links), and <s>/a bind-mounted at
+    /// <s>/alias, where the search finds the same file under another name. Then the phase
+    /// (sandboxed) and writes through every name.
+    fn bind_alias(sandboxed: bool) {
+        if !is_root() {
+            say("skip", "not root");
+            return;
+        }
+        let name = if sandboxed {
+            "bind-alias"
+        } else {
+            "bind-alias-control"
+        };
+        let s = fresh_dir(name);
+        // SAFETY: a flag; this process is single-threaded.
+        if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
+            say(
+                "skip",
+                format!("unshare(CLONE_NEWNS): {}", errname(errno())),
+            );
+            return;
+        }
+        assert_eq!(
+            mount(None, Path::new("/"), libc::MS_REC | libc::MS_PRIVATE),
+            "ok 0"
+        );
+        for d in ["a", "b/c/d", "alias"] {
+            std::fs::create_dir_all(s.join(d)).unwrap();
+        }
+        let code = s.join("a/code.bin");
+        let m = Mapping::new(&code);
+        let far = s.join("b/c/d/link");
+        say("far link", link(&code, &far));
+        say(
+            "bind mount a at alias",
+            mount(Some(&s.join("a")), &s.join("alias"), libc::MS_BIND),
+        );
+        let ino = |p: &Path| std::fs::metadata(p).map(|m| (m.dev(), m.ino())).ok();
+        say(
+            "alias/code.bin is the mapped file",
+            ino(&s.join("alias/code.bin")).is_some()
+                && ino(&s.join("alias/code.bin")) == ino(&code),
+        );
+        say("links", std::fs::metadata(&code).unwrap().nlink());
+        if sandboxed {
+            match sandbox::pledge("stdio rpath wpath") {
+                Err(e) => {
+                    say("refused", e);
+                    say("mapping unchanged", m.state());
+                    return;
+                }
+                Ok(_) => say("pledged", "stdio rpath wpath"),
+            }
+        }
+        say(
+            "write through the far link",
+            write_through(&far, libc::O_WRONLY),
+        );
+        say("mapping unchanged after the far link", m.state());
+        if !sandboxed {
+            std::fs::write(&code, code_bytes()).unwrap();
+        }
+        say(
+            "write through alias/code.bin",
+            write_through(&s.join("alias/code.bin"), libc::O_WRONLY),
+        );
+        say(
+            "write through a/code.bin",
+            write_through(&code, libc::O_WRONLY),
+        );
+        say("mapping unchanged", m.state());
+        if !sandboxed {
+            std::fs::write(&code, code_bytes()).unwrap();
+        }
+    }
+
+    fn check_bind_alias_control(r: &Run) {
+        remove_scratch("bind-alias-control");
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        r.stdout_has("far link: ok 0")
+            .stdout_has("bind mount a at alias: ok 0")
+            .stdout_has("alias/code.bin is the mapped file: true")
+            .stdout_has("links: 2")
+            .stdout_has("write through the far link: opened, pwrite ok 8")
+            .stdout_has("mapping unchanged after the far link: false (starts with \"PATCHED!\")");
+    }
+
+    fn check_bind_alias(r: &Run) {
+        let s = parent_scratch("bind-alias");
+        let intact = std::panic::catch_unwind(|| check_file_intact(r, &s.join("a/code.bin")));
+        remove_scratch("bind-alias");
+        r.exited(0);
+        if skipped(r) {
+            return;
+        }
+        r.stdout_has("far link: ok 0")
+            .stdout_has("bind mount a at alias: ok 0")
+            .stdout_has("alias/code.bin is the mapped file: true")
+            .stdout_has("links: 2");
+        assert_eq!(value(r, "mapping unchanged"), "true", "{}", r.dump());
+        assert!(intact.is_ok());
+        if let Some(why) = field(&r.stdout, "refused") {
+            assert!(
+                why.contains("has 2 links, of which 1 were found"),
+                "{why}\n{}",
+                r.dump()
+            );
+            println!("    bind_alias_does_not_count_as_a_link: refused: {why}");
+        } else {
+            for w in ["the far link", "alias/code.bin", "a/code.bin"] {
+                let v = value(r, &format!("write through {w}"));
+                assert!(
+                    !v.starts_with("opened, pwrite ok"),
+                    "{w}: {v}\n{}",
+                    r.dump()
+                );
+            }
+            println!("    bind_alias_does_not_count_as_a_link: entered, every write denied");
+        }
+    }
+
     // ---- the scenarios ---------------------------------------------------------------------
 
     #[allow(clippy::too_many_lines)] // the list of scenarios
@@ -3679,6 +4923,103 @@ mod imp {
                 name: "read_implies_exec_during_entry",
                 child: || rie_race(true),
                 check: check_rie_race,
+            },
+            // 14. the write guard under tmppath
+            Scenario {
+                name: "tmppath_guard_control",
+                child: || tmppath_guard(&[None]),
+                check: check_tmppath_guard_control,
+            },
+            Scenario {
+                name: "tmppath_cannot_rewrite_code_under_tmp",
+                child: || tmppath_guard(&TMPPATH_RUNS.map(Some)),
+                check: check_tmppath_guard,
+            },
+            // 15. code no name leads to
+            Scenario {
+                name: "unnamed_code_control",
+                child: || unnamed_code(Unnamed::Control),
+                check: check_unnamed_code_control,
+            },
+            Scenario {
+                name: "unnamed_code_refused",
+                child: || unnamed_code(Unnamed::Refused),
+                check: check_unnamed_code_refused,
+            },
+            Scenario {
+                name: "sealed_memfd_is_accepted",
+                child: || unnamed_code(Unnamed::Sealed),
+                check: check_sealed_memfd,
+            },
+            Scenario {
+                name: "sealed_memfd_cannot_be_truncated",
+                child: || unnamed_code(Unnamed::SealedTruncate),
+                check: check_sealed_memfd_truncate,
+            },
+            // 16. a link made while an unveil phase is being entered
+            Scenario {
+                name: "link_during_unveil_entry_control",
+                child: || link_race(false),
+                check: check_link_race_control,
+            },
+            Scenario {
+                name: "link_during_unveil_entry",
+                child: || link_race(true),
+                check: check_link_race,
+            },
+            // 17. writable code
+            Scenario {
+                name: "writable_code_control",
+                child: writable_code_control,
+                check: check_writable_code_control,
+            },
+            Scenario {
+                name: "rwx_memory_refused",
+                child: || writable_code(WritableCode::Rwx, &RWX_REFUSED),
+                check: |r| check_writable_code_refused(r, &RWX_REFUSED, "writable and executable"),
+            },
+            Scenario {
+                name: "shared_alias_refused",
+                child: || writable_code(WritableCode::Alias, &ALIAS_REFUSED),
+                check: |r| {
+                    check_writable_code_refused(
+                        r,
+                        &ALIAS_REFUSED,
+                        "also mapped writable and shared",
+                    );
+                },
+            },
+            Scenario {
+                name: "rwx_memory_allowed_with_prot_exec",
+                child: || {
+                    writable_code(
+                        WritableCode::Rwx,
+                        &[("rwx kept with prot_exec", None, Some("stdio prot_exec"))],
+                    );
+                },
+                check: check_rwx_with_prot_exec,
+            },
+            // 18. TCP fast open under dns
+            Scenario {
+                name: "fastopen_control",
+                child: || fastopen(false),
+                check: check_fastopen_control,
+            },
+            Scenario {
+                name: "dns_cannot_fastopen",
+                child: || fastopen(true),
+                check: check_dns_fastopen,
+            },
+            // 19. bind mounts
+            Scenario {
+                name: "bind_alias_control",
+                child: || bind_alias(false),
+                check: check_bind_alias_control,
+            },
+            Scenario {
+                name: "bind_alias_does_not_count_as_a_link",
+                child: || bind_alias(true),
+                check: check_bind_alias,
             },
         ]);
     }

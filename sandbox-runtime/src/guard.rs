@@ -301,7 +301,7 @@ pub(crate) fn protected() -> Result<Vec<Protected>, UnveilError> {
 }
 
 /// A file mapped executable that no name leads to: fine if the process cannot write it (not its
-/// own and no write bit, or sealed against writing); otherwise, or when that cannot be told,
+/// own and no write bit, or sealed against writing and shrinking); otherwise, or when that cannot be told,
 /// the phase fails closed.
 fn unnamed(entry: &Path, name: &Path, identity: &Identity) -> Result<(), UnveilError> {
     let unenforceable = |why: String| {

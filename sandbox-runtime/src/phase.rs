@@ -445,7 +445,7 @@ fn after_install(
 /// # Errors
 ///
 /// An unknown or OpenBSD-only promise ([`PledgeError::Parse`]), a promise an earlier phase
-/// dropped ([`PledgeError::Widening`]), or a kernel refusal. On error nothing changed.
+/// dropped ([`PledgeError::Widening`]), or a kernel refusal. On error no filter was installed (Landlock layers applied before the error stay: never wider than before).
 ///
 /// # Examples
 ///

@@ -711,14 +711,16 @@ pub(crate) fn identity_now() -> ([u32; 3], bool) {
     ([r, e, s], privileged)
 }
 
-/// Whether a file (a memfd) carries `F_SEAL_WRITE` or `F_SEAL_FUTURE_WRITE` (fcntl(2)
+/// Whether a file (a memfd) is sealed against writing (`F_SEAL_WRITE` or `F_SEAL_FUTURE_WRITE`)
+/// and against shrinking (`F_SEAL_SHRINK`: truncating would zero its mapped pages) (fcntl(2)
 /// `F_GET_SEALS`); false for files that cannot be sealed.
 pub(crate) fn sealed_against_writes(file: &std::fs::File) -> bool {
+    const F_SEAL_SHRINK: libc::c_int = 0x0002;
     const F_SEAL_WRITE: libc::c_int = 0x0008;
     const F_SEAL_FUTURE_WRITE: libc::c_int = 0x0010;
     // SAFETY: F_GET_SEALS takes no argument beyond the descriptor, which `file` keeps open.
     let seals = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GET_SEALS) };
-    seals > 0 && seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+    seals > 0 && seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0 && seals & F_SEAL_SHRINK != 0
 }
 
 /// `personality(persona)`, returning the previous persona. See personality(2).
