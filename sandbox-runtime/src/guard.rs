@@ -68,6 +68,16 @@ fn parse_dev(s: &[u8], radix: u32) -> Option<u64> {
     ))
 }
 
+/// The first fields of each `/proc/self/maps` line: range, permissions, device and inode (the
+/// offset skipped). The path at the end of the line is never read.
+fn maps_fields(maps: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], &[u8], &[u8])> {
+    maps.split(|&b| b == b'\n').filter_map(|line| {
+        let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+        let (range, perms, _offset) = (fields.next()?, fields.next()?, fields.next()?);
+        Some((range, perms, fields.next()?, fields.next()?))
+    })
+}
+
 /// Memory that is code and writable at once, in a `/proc/self/maps` text: a mapping both
 /// writable and executable (anonymous or not), or an executable mapping of a file that is also
 /// mapped writable and shared (a memfd mapped twice: writing one changes the other's code).
@@ -75,17 +85,7 @@ fn parse_dev(s: &[u8], radix: u32) -> Option<u64> {
 fn writable_code(maps: &[u8]) -> Option<String> {
     let mut shared_writable = BTreeSet::new();
     let mut exec_files = Vec::new();
-    for line in maps.split(|&b| b == b'\n') {
-        let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
-        let (Some(range), Some(perms), Some(_), Some(dev), Some(ino)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            continue;
-        };
+    for (range, perms, dev, ino) in maps_fields(maps) {
         let (w, x, s) = (
             perms.get(1) == Some(&b'w'),
             perms.get(2) == Some(&b'x'),
@@ -158,17 +158,7 @@ struct Mapping<'a> {
 /// The executable file mappings of a `/proc/self/maps` text.
 fn executable_mappings(maps: &[u8]) -> Vec<Mapping<'_>> {
     let mut out = Vec::new();
-    for line in maps.split(|&b| b == b'\n') {
-        let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
-        let (Some(range), Some(perms), Some(_offset), Some(dev), Some(ino)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            continue;
-        };
+    for (range, perms, dev, ino) in maps_fields(maps) {
         let ino = std::str::from_utf8(ino).ok().and_then(|s| s.parse().ok());
         if perms.get(2) != Some(&b'x') {
             continue;

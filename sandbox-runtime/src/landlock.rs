@@ -652,19 +652,16 @@ pub(crate) fn needs_proc_guard(promises: PromiseSet) -> bool {
         && !promises.contains(Promise::ProtExec)
 }
 
-/// Applies the write guard as a Landlock layer of its own (see [`guard`]): it handles writing,
-/// truncating (ABI 3) and moving files across directories (ABI 2, which Landlock denies by
-/// default once any layer is in force), grants moving everywhere and writing everywhere but on
-/// the way to `/proc` and to every name of a protected file. Landlock itself then refuses a
-/// link or rename that would make a protected file writable.
-pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilError> {
-    let explain = "wpath without prot_exec needs Landlock to keep /proc/self/mem and the files mapped executable unwritable";
-    let abi = match abi() {
-        Ok(abi) => abi,
+/// The ABI for a layer the runtime adds of its own (the write guard, the process layer): without
+/// Landlock, best-effort reports `explain` once and goes on (`Ok(Err(status))`), and the default
+/// fails closed.
+fn layer_abi(explain: &str, best_effort: bool) -> Result<Result<u32, LandlockStatus>, UnveilError> {
+    match abi() {
+        Ok(abi) => Ok(Ok(abi)),
         Err(e) if best_effort => {
             let msg = format!("{explain}, and Landlock is not available ({e})");
             report(&msg);
-            return Ok(LandlockStatus {
+            Ok(Err(LandlockStatus {
                 abi: 0,
                 handled_fs: 0,
                 handled_net: 0,
@@ -672,13 +669,24 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
                 rules: 0,
                 threads: 0,
                 not_enforced: vec![msg],
-            });
+            }))
         }
-        Err(e) => {
-            return Err(UnveilError::Unenforceable(format!(
-                "{explain}, and this kernel has no Landlock ({e})"
-            )));
-        }
+        Err(e) => Err(UnveilError::Unenforceable(format!(
+            "{explain}, and this kernel has no Landlock ({e})"
+        ))),
+    }
+}
+
+/// Applies the write guard as a Landlock layer of its own (see [`guard`]): it handles writing,
+/// truncating (ABI 3) and moving files across directories (ABI 2, which Landlock denies by
+/// default once any layer is in force), grants moving everywhere and writing everywhere but on
+/// the way to `/proc` and to every name of a protected file. Landlock itself then refuses a
+/// link or rename that would make a protected file writable.
+pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilError> {
+    let explain = "wpath without prot_exec needs Landlock to keep /proc/self/mem and the files mapped executable unwritable";
+    let abi = match layer_abi(explain, best_effort)? {
+        Ok(abi) => abi,
+        Err(not_enforced) => return Ok(not_enforced),
     };
     let protected = guard::protected()?;
     let (all, files) = guard::names(&protected);
@@ -747,26 +755,9 @@ pub(crate) fn process_scope(
     best_effort: bool,
 ) -> Result<LandlockStatus, UnveilError> {
     let explain = "keeping /proc/<pid> of other processes out of reach of a phase that opens files needs Landlock";
-    let abi = match abi() {
+    let abi = match layer_abi(explain, best_effort)? {
         Ok(abi) => abi,
-        Err(e) if best_effort => {
-            let msg = format!("{explain}, and Landlock is not available ({e})");
-            report(&msg);
-            return Ok(LandlockStatus {
-                abi: 0,
-                handled_fs: 0,
-                handled_net: 0,
-                scoped: 0,
-                rules: 0,
-                threads: 0,
-                not_enforced: vec![msg],
-            });
-        }
-        Err(e) => {
-            return Err(UnveilError::Unenforceable(format!(
-                "{explain}, and this kernel has no Landlock ({e})"
-            )));
-        }
+        Err(not_enforced) => return Ok(not_enforced),
     };
     let access = if abi >= 2 { REFER } else { EXECUTE };
     let mut scoped = 0;

@@ -432,13 +432,20 @@ pub(crate) fn landlock_add_path(
         allowed_access: access,
         parent_fd: parent.as_raw_fd(),
     };
-    // SAFETY: `attr` lives across the call; both fds are open for its duration.
+    // The parent descriptor is borrowed for the call, so it stays open during it.
+    add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr)
+}
+
+/// `landlock_add_rule(ruleset, kind, attr)`, `attr` being the kernel struct for `kind`.
+fn add_rule<T>(ruleset: BorrowedFd<'_>, kind: u32, attr: &T) -> io::Result<()> {
+    // SAFETY: `attr` points at a struct of the layout the kernel reads for `kind` (the callers'
+    // `#[repr(C)]` copies of the uapi structs), alive across the call; the ruleset is open.
     let r = unsafe {
         libc::syscall(
             libc::SYS_landlock_add_rule,
             ruleset.as_raw_fd(),
-            LANDLOCK_RULE_PATH_BENEATH,
-            &raw const attr,
+            kind,
+            std::ptr::from_ref(attr),
             0u32,
         )
     };
@@ -464,21 +471,7 @@ pub(crate) fn landlock_add_port(ruleset: BorrowedFd<'_>, access: u64, port: u16)
         allowed_access: access,
         port: u64::from(port),
     };
-    // SAFETY: `attr` lives across the call; the descriptor is open for its duration.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_add_rule,
-            ruleset.as_raw_fd(),
-            LANDLOCK_RULE_NET_PORT,
-            &raw const attr,
-            0u32,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    add_rule(ruleset, LANDLOCK_RULE_NET_PORT, &attr)
 }
 
 /// `landlock_restrict_self(ruleset, flags)`. Signal-safe (the broadcast handler calls it).
