@@ -76,9 +76,14 @@ const MAKE_ALL: u64 = 0x1fc0; // MAKE_CHAR .. MAKE_SYM
 const REFER: u64 = 1 << 13;
 const TRUNCATE: u64 = 1 << 14;
 const IOCTL_DEV: u64 = 1 << 15;
-const FILE_RIGHTS: u64 = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV;
+/// Connecting (or sending with an address) to a pathname unix socket made outside the domain
+/// (ABI 9, Linux 7.1).
+const RESOLVE_UNIX: u64 = 1 << 16;
+const FILE_RIGHTS: u64 = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV | RESOLVE_UNIX;
 const NET_BIND_TCP: u64 = 1;
 const NET_CONNECT_TCP: u64 = 2;
+/// Setting a UDP socket's remote port, or sending to an explicit one (ABI 10, Linux 7.2).
+const NET_CONNECT_SEND_UDP: u64 = 1 << 3;
 const SCOPE_ABSTRACT_UNIX: u64 = 1;
 const SCOPE_SIGNAL: u64 = 2;
 const RESTRICT_SELF_TSYNC: u32 = 1 << 3;
@@ -104,7 +109,8 @@ fn rights(perms: Perms) -> u64 {
         r |= READ_FILE | READ_DIR | IOCTL_DEV;
     }
     if perms.includes(Perms::W) {
-        r |= WRITE_FILE | TRUNCATE | IOCTL_DEV;
+        // OpenBSD asks for "w" on a socket's path to connect to it.
+        r |= WRITE_FILE | TRUNCATE | IOCTL_DEV | RESOLVE_UNIX;
     }
     if perms.includes(Perms::X) {
         r |= EXECUTE;
@@ -177,9 +183,45 @@ pub(crate) fn path_precise(promises: PromiseSet) -> bool {
 }
 
 /// Whether `dns` is held without `inet`: then Landlock (ABI 4) limits TCP to the name servers'
-/// port, 53, whatever else is held.
+/// port, 53, whatever else is held, and from ABI 10 UDP too.
 fn dns_ports(promises: PromiseSet) -> bool {
     promises.contains(Promise::Dns) && !promises.contains(Promise::Inet)
+}
+
+/// The network side of a phase's ruleset at `abi`: the rights handled and the port rules
+/// (`(access, port)`). Without `inet`, TCP binding and connecting are handled (ABI 4) and, from
+/// ABI 10, setting or sending to a UDP remote port; `dns` then gets port 53 for both. UDP binding
+/// is not handled: the kernel counts the implicit bind of a first datagram as one, and the
+/// resolver's socket relies on it.
+fn net_access(abi: u32, promises: Option<PromiseSet>) -> (u64, Vec<(u64, u16)>) {
+    let held = promises.unwrap_or_else(PromiseSet::all);
+    if abi < 4 || held.contains(Promise::Inet) {
+        return (0, Vec::new());
+    }
+    let udp = if abi >= 10 { NET_CONNECT_SEND_UDP } else { 0 };
+    let mut ports = Vec::new();
+    if promises.is_some_and(dns_ports) {
+        ports.push((NET_CONNECT_TCP, 53));
+        if udp != 0 {
+            ports.push((udp, 53));
+        }
+    }
+    (NET_BIND_TCP | NET_CONNECT_TCP | udp, ports)
+}
+
+/// Whether a ruleset handles connecting to pathname unix sockets: from ABI 9, whenever the user
+/// unveils (the right follows "w", as on OpenBSD). Before ABI 9, `None` when that matters: the
+/// promises allow unix sockets, so any socket file would be reachable outside the unveils.
+fn unix_access(abi: u32, user_unveils: bool, promises: PromiseSet) -> Option<u64> {
+    if !user_unveils {
+        Some(0)
+    } else if abi >= 9 {
+        Some(RESOLVE_UNIX)
+    } else if promises.contains(Promise::Unix) {
+        None
+    } else {
+        Some(0)
+    }
 }
 
 /// For a phase made path-precise without unveils: the general path promises it holds, as rules
@@ -536,21 +578,25 @@ pub(crate) fn apply(
         }
     }
 
-    // Connecting to a pathname unix socket is not a filesystem right before Landlock ABI 9: a
-    // phase that unveils and may make unix sockets could reach any socket file (a container
+    // Connecting to a pathname unix socket is a filesystem right from Landlock ABI 9 only: before
+    // it, a phase that unveils and may make unix sockets could reach any socket file (a container
     // runtime's, D-Bus, a database) outside what it unveiled. Without `unix` the filter refuses
     // unix sockets, so only a phase that holds it (or that has no pledge at all) is concerned.
-    if rules.iter().any(|r| !r.implicit) && promises.contains(Promise::Unix) {
-        let msg = format!(
-            "connecting to pathname unix sockets outside the unveiled paths (Landlock ABI {abi}; this version of the runtime restricts it on no ABI yet), while the promises allow unix sockets: pledge without `unix`, or run best-effort"
-        );
-        if !best_effort {
-            return Err(UnveilError::Unenforceable(msg));
+    let user_unveils = rules.iter().any(|r| !r.implicit);
+    let unix = match unix_access(abi, user_unveils, promises) {
+        Some(bits) => bits,
+        None => {
+            let msg = format!(
+                "connecting to pathname unix sockets outside the unveiled paths (Landlock ABI {abi}; ABI 9, Linux 7.1, restricts it), while the promises allow unix sockets: pledge without `unix`, or run best-effort"
+            );
+            if !best_effort {
+                return Err(UnveilError::Unenforceable(msg));
+            }
+            not_enforced.push(msg);
+            0
         }
-        not_enforced.push(msg);
-    }
-
-    let handled = handled_fs(abi);
+    };
+    let handled = handled_fs(abi) | unix;
     if abi < 3
         && promises.contains(Promise::Wpath)
         && rules.iter().any(|r| !r.perms.includes(Perms::W))
@@ -563,14 +609,9 @@ pub(crate) fn apply(
         }
         not_enforced.push(msg);
     }
-    let handled_net = if abi >= 4 && !promises.contains(Promise::Inet) {
-        NET_BIND_TCP | NET_CONNECT_TCP
-    } else {
-        0
-    };
-    // dns without inet: TCP to the name servers' port only (UDP cannot be restricted before
-    // Landlock ABI 10; see the README's limits).
-    let dns_port = handled_net != 0 && known.is_some_and(dns_ports);
+    // dns without inet: the name servers' port only (UDP from Landlock ABI 10; see the README's
+    // limits).
+    let (handled_net, ports) = net_access(abi, known);
     let mut scoped = 0;
     if abi >= 6 {
         if !promises.contains(Promise::Proc) {
@@ -606,8 +647,8 @@ pub(crate) fn apply(
         })?;
         added += 1;
     }
-    if dns_port {
-        sys::landlock_add_port(ruleset.as_fd(), NET_CONNECT_TCP, 53).map_err(|source| {
+    for &(access, port) in &ports {
+        sys::landlock_add_port(ruleset.as_fd(), access, port).map_err(|source| {
             UnveilError::Kernel {
                 call: "landlock_add_rule",
                 source,
@@ -1052,4 +1093,65 @@ fn threads_now() -> Result<Vec<i32>, UnveilError> {
         call: "getdents64(/proc/self/task)",
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(words: &str) -> PromiseSet {
+        PromiseSet::parse(words).unwrap()
+    }
+
+    #[test]
+    fn unix_sockets_follow_the_abi() {
+        let with_unix = set("stdio rpath unix");
+        // Before ABI 9 an unveiling phase that may make unix sockets cannot be enforced.
+        assert_eq!(unix_access(8, true, with_unix), None);
+        assert_eq!(unix_access(9, true, with_unix), Some(RESOLVE_UNIX));
+        assert_eq!(unix_access(10, true, with_unix), Some(RESOLVE_UNIX));
+        // Without unix the filter refuses the sockets; from ABI 9 Landlock also covers those
+        // made before the phase.
+        assert_eq!(unix_access(8, true, set("stdio rpath")), Some(0));
+        assert_eq!(unix_access(9, true, set("stdio rpath")), Some(RESOLVE_UNIX));
+        // No user unveil, no path to confine to.
+        assert_eq!(unix_access(9, false, with_unix), Some(0));
+        assert_eq!(unix_access(3, false, with_unix), Some(0));
+        // Sockets are reached with "w" and nothing else, on files and directories alike.
+        assert_eq!(
+            rights(Perms::parse("w").unwrap()) & RESOLVE_UNIX,
+            RESOLVE_UNIX
+        );
+        assert_eq!(rights(Perms::parse("rxc").unwrap()) & RESOLVE_UNIX, 0);
+        assert_eq!(FILE_RIGHTS & RESOLVE_UNIX, RESOLVE_UNIX);
+    }
+
+    #[test]
+    fn network_rights_follow_the_abi() {
+        let tcp = NET_BIND_TCP | NET_CONNECT_TCP;
+        assert_eq!(net_access(3, Some(set("stdio dns"))), (0, vec![]));
+        assert_eq!(
+            net_access(4, Some(set("stdio dns"))),
+            (tcp, vec![(NET_CONNECT_TCP, 53)])
+        );
+        assert_eq!(
+            net_access(9, Some(set("stdio rpath dns"))),
+            (tcp, vec![(NET_CONNECT_TCP, 53)])
+        );
+        // ABI 10: UDP to port 53 only under dns.
+        assert_eq!(
+            net_access(10, Some(set("stdio dns"))),
+            (
+                tcp | NET_CONNECT_SEND_UDP,
+                vec![(NET_CONNECT_TCP, 53), (NET_CONNECT_SEND_UDP, 53)]
+            )
+        );
+        assert_eq!(
+            net_access(10, Some(set("stdio"))),
+            (tcp | NET_CONNECT_SEND_UDP, vec![])
+        );
+        // inet grants every port; so does a phase without a pledge.
+        assert_eq!(net_access(10, Some(set("stdio inet dns"))), (0, vec![]));
+        assert_eq!(net_access(10, None), (0, vec![]));
+    }
 }
