@@ -30,8 +30,8 @@
 
 pub use sandbox_macros::{pledge, unveil};
 pub use sandbox_runtime::{
-    CommandExt, Enforced, LandlockStatus, Penalty, Perms, PledgeError, Promise, PromiseSet,
-    Restrict, Unveil, UnveilError, broadcast_signal, current, pledge_with,
+    CommandExt, EXIT_CANNOT_ENTER, Enforced, LandlockStatus, Penalty, Perms, PledgeError, Promise,
+    PromiseSet, Restrict, Unveil, UnveilError, broadcast_signal, current, pledge_with,
 };
 
 /// Restricts the process to `promises` from now on; the run-time form of `#[pledge]`.

@@ -3164,7 +3164,7 @@ mod imp {
                 name: "filter_limit_aborts_an_attribute_phase",
                 child: filter_limit_attribute,
                 check: |r| {
-                    r.signalled(SIGABRT)
+                    r.exited(sandbox::EXIT_CANNOT_ENTER)
                         .stdout_has("pairs of phases entered: 16")
                         .stdout_lacks("no limit")
                         .stderr_has("cannot enter phase")

@@ -408,9 +408,9 @@ fn main() {
             name: "unveiled_path_disappears",
             child: unveiled_path_disappears,
             check: |r| {
-                r.signalled(SIGABRT)
+                r.exited(sandbox::EXIT_CANNOT_ENTER)
                     .stdout_lacks("not reached")
-                    .stderr_has("/dir does not exist");
+                    .stderr_has("/dir\" does not exist");
                 let _ = fs::remove_dir_all(parent_scratch("gone"));
             },
         },

@@ -744,8 +744,8 @@ mod imp {
             r.dump()
         );
         if r.status.code() != Some(0) {
-            // An attribute-style failure: the entry aborted, saying why.
-            r.signalled(common::SIGABRT)
+            // An attribute-style failure: the entry failed, saying why.
+            r.exited(sandbox::EXIT_CANNOT_ENTER)
                 .stderr_has("cannot enter phase");
             return;
         }
@@ -3568,7 +3568,7 @@ mod imp {
             assert!(
                 [
                     "signal 6, aborted, set while entering",
-                    "signal 6, refused, set before the check",
+                    "exit 70, refused, set before the check",
                     "exit 0, entered, personality call EPERM, fresh mapping not executable",
                 ]
                 .contains(&k),
@@ -5184,6 +5184,7 @@ mod imp {
                             "exit 0, quiet",
                             "signal 6, reported",
                             "signal 6, entry refused",
+                            "exit 70, entry refused",
                         ],
                     );
                 },

@@ -441,7 +441,7 @@ fn main() {
             name: "widening_is_refused",
             child: widening_is_refused,
             check: |r| {
-                r.signalled(SIGABRT)
+                r.exited(sandbox::EXIT_CANNOT_ENTER)
                     .stdout_has("in stdio")
                     .stdout_lacks("widened");
                 r.stderr_has("cannot enter phase pledge::stdio_rpath")

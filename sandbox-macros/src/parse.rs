@@ -20,6 +20,20 @@ impl Parse for Arg {
         }
         if input.peek(Ident) {
             let name: Ident = input.parse()?;
+            if !input.peek(Token![=]) {
+                // `pledge(stdio rpath)`: promise words without the quotes.
+                let mut words = vec![name.to_string()];
+                while input.peek(Ident) {
+                    words.push(input.parse::<Ident>()?.to_string());
+                }
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "promises are one string literal: write `\"{}\"`, in quotes (options are `name = \"value\"`)",
+                        words.join(" ")
+                    ),
+                ));
+            }
             input.parse::<Token![=]>()?;
             let value: LitStr = input.parse()?;
             return Ok(Arg::Option { name, value });

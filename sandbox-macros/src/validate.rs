@@ -134,7 +134,10 @@ fn message(e: &ParseError) -> String {
     match e {
         ParseError::Unknown { word, suggestion } => {
             let names: Vec<&str> = Promise::ALL.iter().map(|p| p.name()).collect();
-            unknown("promise", word, suggestion.map(Promise::name), &names)
+            match sandbox_policy::promise::separator_hint(word) {
+                Some(hint) => format!("unknown promise `{word}`: {hint}"),
+                None => unknown("promise", word, suggestion.map(Promise::name), &names),
+            }
         }
         other => other.to_string(),
     }

@@ -287,6 +287,9 @@ impl fmt::Display for ParseError {
         match self {
             ParseError::Unknown { word, suggestion } => {
                 write!(f, "unknown promise `{word}`")?;
+                if let Some(hint) = separator_hint(word) {
+                    return write!(f, ": {hint}");
+                }
                 if let Some(s) = suggestion {
                     write!(f, ", did you mean `{s}`?")?;
                 }
@@ -307,6 +310,13 @@ impl std::error::Error for ParseError {}
 ///
 /// # Errors
 ///
+/// A hint for a word that holds a separator other than a space (`"stdio, rpath"`).
+#[must_use]
+pub fn separator_hint(word: &str) -> Option<&'static str> {
+    word.contains([',', ';', '|', '+'])
+        .then_some("promises are separated by spaces: \"stdio rpath\", not \"stdio, rpath\"")
+}
+
 /// [`ParseError::Unknown`] with the closest match, or [`ParseError::OpenBsdOnly`].
 pub fn parse_word(word: &str) -> Result<Promise, ParseError> {
     if let Some(p) = Promise::from_name(word) {

@@ -488,6 +488,21 @@ fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
         | c.clone_newnet
         | c.clone_ptrace;
     b.allow(proc, "clone", vec![Cond::int_clear(0, namespaces)]);
+    // posix_spawn (glibc and musl, and so std's Command) blocks every signal around its clone,
+    // and musl's fork around its fork or clone: a trap there could not run the reporter and
+    // would end the process by a bare SIGSYS. Without proc, making a process (fork, vfork, a
+    // clone without CLONE_THREAD) answers EPERM instead, in every penalty mode, so that the
+    // spawn or fork fails with an error the program can print.
+    // (A clone asking for new namespaces keeps the report.)
+    b.answer_with(
+        PromiseSet::EMPTY,
+        "clone",
+        vec![Cond::int_clear(0, c.clone_thread | namespaces)],
+        crate::rule::EPERM,
+    );
+    for name in ["fork", "vfork"] {
+        b.answer_with(PromiseSet::EMPTY, name, vec![], crate::rule::EPERM);
+    }
     b.allow(proc, "prctl", vec![Cond::int_eq(0, &[c.pr_set_pdeathsig, c.pr_set_child_subreaper])]);
     b.allow(proc, "fcntl", vec![Cond::int_eq(1, &[c.f_setown, c.f_setown_ex, c.f_setsig])]);
 

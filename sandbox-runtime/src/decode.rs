@@ -23,9 +23,15 @@ enum Kind {
     Mode,
     /// A socket address family.
     Family,
+    /// A socket type with its `SOCK_NONBLOCK` and `SOCK_CLOEXEC` bits.
+    SockType,
+    /// `AT_*` flags of the `*at` calls.
+    AtFlags,
+    /// A statx(2) mask.
+    StatxMask,
 }
 
-use Kind::{DirFd, Family, Hex, Int, Mode, OpenFlags, Path, Prot};
+use Kind::{AtFlags, DirFd, Family, Hex, Int, Mode, OpenFlags, Path, Prot, SockType, StatxMask};
 
 /// The arguments of the syscalls a report most often names; others print six hex words.
 fn signature(name: &str) -> &'static [Kind] {
@@ -35,14 +41,17 @@ fn signature(name: &str) -> &'static [Kind] {
         "creat" | "mkdir" | "chmod" => &[Path, Mode],
         "mkdirat" | "fchmodat" => &[DirFd, Path, Mode],
         "stat" | "lstat" | "statfs" | "truncate" => &[Path, Hex],
-        "newfstatat" | "fstatat" => &[DirFd, Path, Hex, Hex],
-        "statx" => &[DirFd, Path, Hex, Hex, Hex],
+        "newfstatat" | "fstatat" => &[DirFd, Path, Hex, AtFlags],
+        "statx" => &[DirFd, Path, AtFlags, StatxMask, Hex],
         "access" => &[Path, Int],
-        "faccessat" | "faccessat2" => &[DirFd, Path, Int, Hex],
+        "faccessat" | "faccessat2" => &[DirFd, Path, Int, AtFlags],
         "readlink" => &[Path, Hex, Int],
         "readlinkat" => &[DirFd, Path, Hex, Int],
         "chdir" | "rmdir" | "unlink" => &[Path],
-        "unlinkat" => &[DirFd, Path, Hex],
+        "unlinkat" => &[DirFd, Path, AtFlags],
+        "fchownat" => &[DirFd, Path, Int, Int, AtFlags],
+        "fchown" => &[Int, Int, Int],
+        "chown" | "lchown" => &[Path, Int, Int],
         "rename" | "link" | "symlink" => &[Path, Path],
         "renameat" | "renameat2" | "linkat" => &[DirFd, Path, DirFd, Path, Hex],
         "symlinkat" => &[Path, DirFd, Path],
@@ -50,7 +59,7 @@ fn signature(name: &str) -> &'static [Kind] {
         "execveat" => &[DirFd, Path, Hex, Hex, Hex],
         "mmap" => &[Hex, Hex, Prot, Hex, Int, Hex],
         "mprotect" | "pkey_mprotect" => &[Hex, Hex, Prot],
-        "socket" | "socketpair" => &[Family, Hex, Int],
+        "socket" | "socketpair" => &[Family, SockType, Int],
         "connect" | "bind" => &[Int, Hex, Int],
         "kill" => &[Int, Int],
         "tgkill" => &[Int, Int, Int],
@@ -89,10 +98,74 @@ fn arg(out: &mut impl Write, arch: Arch, kind: Kind, v: u64) -> fmt::Result {
             1 => out.write_str("AF_UNIX"),
             2 => out.write_str("AF_INET"),
             10 => out.write_str("AF_INET6"),
+            15 => out.write_str("AF_KEY"),
             16 => out.write_str("AF_NETLINK"),
             17 => out.write_str("AF_PACKET"),
+            29 => out.write_str("AF_CAN"),
+            30 => out.write_str("AF_TIPC"),
+            31 => out.write_str("AF_BLUETOOTH"),
+            38 => out.write_str("AF_ALG"),
+            40 => out.write_str("AF_VSOCK"),
+            44 => out.write_str("AF_XDP"),
             f => write!(out, "{f}"),
         },
+        SockType => {
+            let base = v as u32 & 0xf;
+            match base {
+                1 => out.write_str("SOCK_STREAM")?,
+                2 => out.write_str("SOCK_DGRAM")?,
+                3 => out.write_str("SOCK_RAW")?,
+                4 => out.write_str("SOCK_RDM")?,
+                5 => out.write_str("SOCK_SEQPACKET")?,
+                10 => out.write_str("SOCK_PACKET")?,
+                t => write!(out, "{t}")?,
+            }
+            let rest = u64::from(v as u32 & !0xf);
+            if rest == 0 {
+                return Ok(());
+            }
+            out.write_char('|')?;
+            flags(
+                out,
+                rest,
+                &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")],
+                "0",
+            )
+        }
+        AtFlags => flags(
+            out,
+            u64::from(v as u32),
+            &[
+                (0x100, "AT_SYMLINK_NOFOLLOW"),
+                (0x200, "AT_REMOVEDIR"),
+                (0x400, "AT_SYMLINK_FOLLOW"),
+                (0x800, "AT_NO_AUTOMOUNT"),
+                (0x1000, "AT_EMPTY_PATH"),
+                (0x2000, "AT_STATX_FORCE_SYNC"),
+                (0x4000, "AT_STATX_DONT_SYNC"),
+            ],
+            "0",
+        ),
+        StatxMask => {
+            let m = u64::from(v as u32);
+            if m & 0xfff == 0xfff {
+                out.write_str("STATX_ALL")?;
+                if m & !0xfff == 0 {
+                    return Ok(());
+                }
+                out.write_char('|')?;
+                return flags(out, m & !0xfff, STATX_MORE, "0");
+            }
+            if m & 0x7ff == 0x7ff {
+                out.write_str("STATX_BASIC_STATS")?;
+                if m & !0x7ff == 0 {
+                    return Ok(());
+                }
+                out.write_char('|')?;
+                return flags(out, m & !0x7ff, STATX_MORE, "0");
+            }
+            flags(out, m, STATX_BITS, "0")
+        }
         Prot => flags(
             out,
             v as u32 as u64,
@@ -165,6 +238,29 @@ fn arg(out: &mut impl Write, arch: Arch, kind: Kind, v: u64) -> fmt::Result {
         }
     }
 }
+
+const STATX_BITS: &[(u64, &str)] = &[
+    (0x1, "STATX_TYPE"),
+    (0x2, "STATX_MODE"),
+    (0x4, "STATX_NLINK"),
+    (0x8, "STATX_UID"),
+    (0x10, "STATX_GID"),
+    (0x20, "STATX_ATIME"),
+    (0x40, "STATX_MTIME"),
+    (0x80, "STATX_CTIME"),
+    (0x100, "STATX_INO"),
+    (0x200, "STATX_SIZE"),
+    (0x400, "STATX_BLOCKS"),
+    (0x800, "STATX_BTIME"),
+    (0x1000, "STATX_MNT_ID"),
+    (0x2000, "STATX_DIOALIGN"),
+];
+const STATX_MORE: &[(u64, &str)] = &[
+    (0x800, "STATX_BTIME"),
+    (0x1000, "STATX_MNT_ID"),
+    (0x2000, "STATX_DIOALIGN"),
+    (0x4000, "STATX_MNT_ID_UNIQUE"),
+];
 
 fn flags(out: &mut impl Write, v: u64, names: &[(u64, &str)], zero: &str) -> fmt::Result {
     if v == 0 {

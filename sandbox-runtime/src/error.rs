@@ -14,7 +14,7 @@ pub enum PledgeError {
     /// The phase asks for a promise that an earlier phase dropped. Filters only stack, so a
     /// phase can narrow the promises in force, never widen them.
     #[error(
-        "phase `{phase}` asks for promise `{promise}`, which phase `{current}` already dropped \
+        "phase `{phase}` asks for promise `{promise}`, which phase `{current}` does not hold \
          (promises only narrow)"
     )]
     Widening {

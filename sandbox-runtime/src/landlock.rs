@@ -121,6 +121,19 @@ fn rights(perms: Perms) -> u64 {
     r
 }
 
+/// The files `dns` may read (through its Landlock layer).
+pub(crate) const DNS_FILES: &[&str] = &[
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/host.conf",
+    "/etc/nsswitch.conf",
+    "/etc/gai.conf",
+    "/etc/services",
+    "/etc/protocols",
+];
+/// The files `getpw` may read.
+pub(crate) const GETPW_FILES: &[&str] = &["/etc/passwd", "/etc/group", "/etc/nsswitch.conf"];
+
 /// Files that promises imply, made reachable when the policy uses Landlock.
 ///
 /// Under the write guard, `/tmp` is granted around the protected names it holds (see [`guard`]),
@@ -137,20 +150,12 @@ fn implied(
         add("/usr/share/zoneinfo", "r");
     }
     if promises.contains(Promise::Dns) {
-        for f in [
-            "/etc/resolv.conf",
-            "/etc/hosts",
-            "/etc/host.conf",
-            "/etc/nsswitch.conf",
-            "/etc/gai.conf",
-            "/etc/services",
-            "/etc/protocols",
-        ] {
+        for f in DNS_FILES {
             add(f, "r");
         }
     }
     if promises.contains(Promise::Getpw) {
-        for f in ["/etc/passwd", "/etc/group", "/etc/nsswitch.conf"] {
+        for f in GETPW_FILES {
             add(f, "r");
         }
     }
@@ -265,10 +270,16 @@ pub enum UnveilError {
     )]
     NoLandlock(#[source] io::Error),
     /// A path to unveil does not exist.
-    #[error("unveil path {} does not exist (mark it `optional` if it may be absent)", .path.display())]
+    #[error(
+        "unveil path {:?}{} does not exist (if it may be absent, mark it optional: `optional` in #[sandbox::unveil], or Restrict::unveil_optional)",
+        .path,
+        .cwd.as_ref().map(|d| format!(" (relative to the working directory {d:?})")).unwrap_or_default()
+    )]
     MissingPath {
         /// The path.
         path: PathBuf,
+        /// The working directory, for a relative path (when it could be asked for).
+        cwd: Option<PathBuf>,
         /// The error opening it.
         #[source]
         source: io::Error,
@@ -444,8 +455,13 @@ pub(crate) fn apply(
             Ok(fd) => fd,
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) && u.optional => continue,
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                // Asking for the working directory needs rpath once a filter is in force.
+                let may_ask = crate::phase::held_now().is_none_or(|h| h.contains(Promise::Rpath));
                 return Err(UnveilError::MissingPath {
                     path: u.path.clone(),
+                    cwd: (u.path.is_relative() && may_ask)
+                        .then(std::env::current_dir)
+                        .and_then(Result::ok),
                     source: e,
                 });
             }
@@ -545,13 +561,18 @@ pub(crate) fn apply(
         .any(|r| !r.implicit && r.perms.includes(Perms::W));
     if let (true, Some(protected)) = (writes, protected) {
         let (all, _) = guard::names(protected);
+        // A name found by the listing that is gone now was removed while the phase was being
+        // entered, and may come back before the restriction (the recheck would then see the same
+        // file and link count): fail closed rather than skip it.
+        let changed = |q: &Path| {
+            UnveilError::Unenforceable(format!(
+                "{} (mapped executable) was linked, moved or replaced while the phase was being entered",
+                q.display()
+            ))
+        };
         for q in &all {
-            let Ok(fd) = sys::open_path(None, q, 0) else {
-                continue;
-            };
-            let Ok((dev, ino, is_dir)) = sys::identity(fd.as_fd()) else {
-                continue;
-            };
+            let fd = sys::open_path(None, q, libc::O_NOFOLLOW).map_err(|_| changed(q))?;
+            let (dev, ino, is_dir) = sys::identity(fd.as_fd()).map_err(|_| changed(q))?;
             let target = Rule {
                 fd,
                 dev,

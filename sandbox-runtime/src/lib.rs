@@ -15,6 +15,7 @@
 //!    program built at compile time and the process id written into it: every thread of the
 //!    process gets the filter at once, or none does.
 
+mod answer;
 mod decode;
 mod error;
 mod exec;
@@ -29,7 +30,7 @@ mod table;
 pub use error::PledgeError;
 pub use exec::CommandExt;
 pub use landlock::{LandlockStatus, Perms, Unveil, UnveilError, broadcast_signal};
-pub use phase::{Enforced, Restrict, current, pledge, pledge_with};
+pub use phase::{EXIT_CANNOT_ENTER, Enforced, Restrict, current, pledge, pledge_with};
 pub use sandbox_policy::{Penalty, Promise, PromiseSet};
 
 /// What the attribute macros expand to. Not a stable API.

@@ -151,7 +151,8 @@ fn strictness(p: Penalty) -> u8 {
     }
 }
 
-/// Enters `phase`, or prints why it cannot and aborts. This is what `#[pledge]` calls.
+/// Enters `phase`, or prints why it cannot and exits with [`EXIT_CANNOT_ENTER`]. This is what
+/// `#[pledge]` calls.
 ///
 /// Re-entering the phase in force costs one atomic load.
 pub fn enter(phase: &'static Phase) {
@@ -185,9 +186,15 @@ fn enter_or_abort(phase: &'static Phase, unveils: &mut dyn FnMut() -> Vec<Unveil
         }
         msg.push('\n');
         sys::write_stderr(msg.as_bytes());
-        std::process::abort();
+        // Fail closed, without a core file: nothing ran in the phase. Straight to exit_group
+        // (allowed under every policy): no exit handler runs under a half-entered phase.
+        sys::exit_now(EXIT_CANNOT_ENTER);
     }
 }
+
+/// The exit status of a process whose `#[pledge]` or `#[unveil]` phase could not be entered
+/// (after one line on stderr saying why). Violations end by SIGABRT instead.
+pub const EXIT_CANNOT_ENTER: i32 = 70;
 
 /// Enters `phase`, returning what was enforced.
 ///
@@ -347,6 +354,10 @@ fn enter_slow(
         // replace the SIGSYS handler (which the filters forbid).
         sys::install_sigsys_handler(report::on_sigsys).map_err(PledgeError::Reporter)?;
         state.reporter = true;
+    }
+    if !wanted.contains(sandbox_policy::Promise::Rpath) {
+        // The zone files `stdio` keeps readable (see `answer`), opened while this phase may.
+        crate::answer::keep_zone_files();
     }
     sys::set_no_new_privs().map_err(PledgeError::NoNewPrivs)?;
     let mut insns = phase.program.insns.to_vec();

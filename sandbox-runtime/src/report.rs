@@ -90,6 +90,13 @@ pub(crate) extern "C" fn on_sigsys(
     // siginfo and ucontext.
     let t = unsafe { sys::trapped(info, ctx) };
     if t.data == TRAP_DATA && t.code == 1 {
+        let held = CURRENT.get().map_or(PromiseSet::EMPTY, |p| p.promises());
+        // In children too (a vfork child's stack is small: the answers use under 1 KiB).
+        if let Some(value) = crate::answer::answer(&t, held) {
+            // SAFETY: `ctx` is the kernel's ucontext for this handler.
+            unsafe { sys::set_return(ctx, value) };
+            return;
+        }
         if let Some(errno) = soft_denial(&t) {
             // SAFETY: `ctx` is the kernel's ucontext for this handler.
             unsafe { sys::set_return(ctx, -i64::from(errno)) };
@@ -226,6 +233,61 @@ fn soft_denial(t: &sys::Trapped) -> Option<i32> {
     STD_PROBES.contains(&&buf[..n]).then_some(libc::EACCES)
 }
 
+/// The path argument of the calls that name one, by its index.
+fn path_arg(name: &str) -> Option<usize> {
+    match name {
+        "open" | "creat" | "stat" | "lstat" | "access" | "readlink" | "truncate" | "unlink"
+        | "mkdir" | "rmdir" | "chdir" | "statfs" => Some(0),
+        "openat" | "newfstatat" | "fstatat" | "statx" | "faccessat" | "faccessat2"
+        | "readlinkat" | "unlinkat" | "mkdirat" | "mknodat" => Some(1),
+        _ => None,
+    }
+}
+
+/// The suggestions whose Landlock layer would let the call's path through: the path-precise
+/// promises (tmppath, dns, getpw) reach only their own files, so a set made of them alone is
+/// left out for any other absolute path. Relative paths keep every suggestion, and so does a
+/// list that would end up empty.
+fn fitting_the_path<'a>(
+    all: &'a [PromiseSet],
+    name: &str,
+    args: &[u64; 6],
+    out: &'a mut [PromiseSet; 8],
+) -> &'a [PromiseSet] {
+    use sandbox_policy::Promise;
+    let Some(i) = path_arg(name) else {
+        return all;
+    };
+    let mut buf = [0u8; 256];
+    let n = sys::read_user_string(args[i], &mut buf);
+    let path = &buf[..n];
+    if n == 0 || n == buf.len() || !path.starts_with(b"/") || path.windows(2).any(|w| w == b"..") {
+        return all;
+    }
+    let general = PromiseSet::of(Promise::Rpath)
+        .with(Promise::Wpath)
+        .with(Promise::Cpath);
+    let fits = |set: PromiseSet| {
+        set.is_empty()
+            || set.minus(general) != set
+            || (set.contains(Promise::Tmppath) && path.starts_with(b"/tmp/"))
+            || (set.contains(Promise::Dns)
+                && crate::landlock::DNS_FILES
+                    .iter()
+                    .any(|f| f.as_bytes() == path))
+            || (set.contains(Promise::Getpw)
+                && crate::landlock::GETPW_FILES
+                    .iter()
+                    .any(|f| f.as_bytes() == path))
+    };
+    let mut len = 0;
+    for s in all.iter().copied().filter(|s| fits(*s)) {
+        out[len] = s;
+        len += 1;
+    }
+    if len == 0 { all } else { &out[..len] }
+}
+
 fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
     let arch = Arch::native();
     let name = arch
@@ -272,7 +334,9 @@ fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
         }
         (Some(_), Some(tb)) => {
             let all = tb.explain_all(held, t.nr, &t.args, sys::getpid());
-            match all.as_slice() {
+            let mut fitting = [PromiseSet::EMPTY; 8];
+            let all = fitting_the_path(all.as_slice(), name, &t.args, &mut fitting);
+            match all {
                 [] => line.bytes(b" is not allowed by any promise with these arguments"),
                 [first, ..] if first.is_empty() => {
                     line.bytes(b" was denied by an earlier phase's filter")

@@ -723,6 +723,103 @@ pub(crate) fn personality(persona: u64) -> u64 {
     u64::try_from(r).unwrap_or(0)
 }
 
+/// The calling thread's `errno`. Signal-safe.
+pub(crate) fn errno() -> i32 {
+    // SAFETY: glibc and musl give each thread a valid errno location.
+    unsafe { *libc::__errno_location() }
+}
+
+/// Sets the calling thread's `errno` (the SIGSYS handler restores the program's). Signal-safe.
+pub(crate) fn set_errno(value: i32) {
+    // SAFETY: as in `errno`.
+    unsafe { *libc::__errno_location() = value };
+}
+
+/// A raw syscall result as the kernel gives it: the value, or `-errno`.
+fn raw(r: libc::c_long) -> i64 {
+    if r == -1 { -i64::from(errno()) } else { r }
+}
+
+/// `newfstatat(dirfd, path or "", AT_EMPTY_PATH | flags)` into a local. `path` is a pointer in
+/// the program's memory (a trapped call's argument), which the kernel copies. Signal-safe.
+pub(crate) fn stat_at(dirfd: i32, path: Option<u64>, flags: i32) -> io::Result<libc::stat> {
+    // SAFETY: an all-zero stat is valid; the kernel fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let p = path.unwrap_or(c"".as_ptr() as u64);
+    // SAFETY: `st` is a writable stat; `p` is either our NUL-terminated empty string or a
+    // pointer the kernel checks itself (EFAULT).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_newfstatat,
+            dirfd,
+            p,
+            &raw mut st,
+            libc::AT_EMPTY_PATH | flags,
+        )
+    };
+    if r == 0 {
+        Ok(st)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `newfstatat(fd, "", buf, AT_EMPTY_PATH)` into a buffer of the program's (a trapped call's
+/// argument, checked by the kernel). Returns the raw result. Signal-safe.
+pub(crate) fn fstatat_into(fd: i32, buf: u64) -> i64 {
+    // SAFETY: the path is our empty string; `buf` is the program's, written by the kernel,
+    // which checks it (EFAULT).
+    raw(unsafe {
+        libc::syscall(
+            libc::SYS_newfstatat,
+            fd,
+            c"".as_ptr(),
+            buf,
+            libc::AT_EMPTY_PATH,
+        )
+    })
+}
+
+/// `statx(fd, "", AT_EMPTY_PATH | sync, mask, buf)` into a buffer of the program's. Returns the
+/// raw result. Signal-safe.
+pub(crate) fn statx_into(fd: i32, sync: i32, mask: u32, buf: u64) -> i64 {
+    // SAFETY: as in `fstatat_into`.
+    raw(unsafe {
+        libc::syscall(
+            libc::SYS_statx,
+            fd,
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH | sync,
+            mask,
+            buf,
+        )
+    })
+}
+
+/// A new descriptor for the open file description of `fd`, rewound to the start; the raw
+/// result (the descriptor, or `-errno`). Signal-safe.
+pub(crate) fn dup_rewound(fd: i32, cloexec: bool) -> i64 {
+    let cmd = if cloexec {
+        libc::F_DUPFD_CLOEXEC
+    } else {
+        libc::F_DUPFD
+    };
+    // SAFETY: fcntl and lseek with integer arguments on a descriptor the runtime keeps.
+    let new = raw(unsafe { libc::syscall(libc::SYS_fcntl, fd, cmd, 0) });
+    if new >= 0 {
+        // SAFETY: as above.
+        unsafe { libc::syscall(libc::SYS_lseek, new, 0, libc::SEEK_SET) };
+    }
+    new
+}
+
+/// `exit_group(status)`, at once: no exit handler, no flush. Signal-safe.
+pub(crate) fn exit_now(status: i32) -> ! {
+    // SAFETY: exit_group takes an integer and does not return.
+    unsafe { libc::syscall(libc::SYS_exit_group, status) };
+    unreachable!("exit_group returned")
+}
+
 #[cfg(test)]
 mod tests {
     use sandbox_policy::bpf::{self, SeccompData, ret};
