@@ -2007,6 +2007,9 @@ the row does not need, or `stdio` where it was not removed.
   which needs `rpath` (to open the libraries) and `prot_exec` (to map them). The filter survives
   `execve`; the reporter, which lived in the parent's image, does not, so there is no report.
 - `killed by SIGSYS`: the same, for a program started with `exec` in place of the process.
+- `fails: ...`: the operation failed with this error and the process went on. Without `proc`,
+  making a process (`fork`, `vfork`, a `clone` without `CLONE_THREAD`) answers EPERM, because
+  libc blocks every signal around it and a trap could not reach the reporter.
 - `refused: EACCES (Landlock)`: the call passed seccomp through a path-precise promise the row
   holds (`tmppath`, `dns`, `getpw` allow opens by their flags) and Landlock refused it outside
   that promise's files; the process went on.
@@ -2036,6 +2039,35 @@ touches files except the one the row is about: the promises that name other file
 
 Not in the matrix: `tty` (needs a terminal), `settime` and `chown` to another user (need
 privileges), `unveil` and `error` (see tests/unveil.rs and tests/pledge.rs).
+";
+
+const ECOSYSTEM: &str = "
+## Real programs on the crates daemons use
+
+`tests/ecosystem/` is a workspace of its own (with its own lock file) holding small real
+programs, run by `.ci/run` (`cargo test --manifest-path tests/ecosystem/Cargo.toml`). Each
+enters the phase the README leads to and does its real work, checked by its output (and, where
+a comparison needs one, against a run without the sandbox); then a `--violate` variant does one
+thing no program here promises (setting the clock) after the same work, and the test checks the
+one-line report naming `settime` and the SIGABRT.
+
+| program | crates | phase | checked |
+|---|---|---|---|
+| chrono | chrono `Local` | `stdio` after the first use | 3 s of local time at 4 Hz from the main thread and a new thread each time, with `TZ=Europe/Paris` and with `/etc/localtime`: the offset of an unsandboxed run, no report (chrono re-checks `/etc/localtime` once a second) |
+| time | time `now_local` | `stdio` | the local offset of an unsandboxed run |
+| tracing | tracing, tracing-subscriber (`ChronoLocal` timer), tracing-appender | `stdio wpath cpath`, unveil the log directory `rwc` | every event of the main thread and of new threads in the file, with a local offset |
+| sqlite | rusqlite (bundled SQLite), WAL mode | `stdio rpath wpath cpath flock`, unveil the database directory `rwc` | 100 rows in a transaction, read by a second connection; as root (SQLite gives its journal and WAL files the database's owner with `fchown`) and dropped to nobody |
+| rayon | rayon | `stdio`, the pool started after it | the parallel sum |
+| walk | clap, regex, walkdir | `stdio rpath`, unveil the tree `r` | files and matching lines under the tree; `/etc` refused (EACCES) |
+| spawn | std `Command`, `CommandExt::pledge_exec` | `stdio rpath proc exec prot_exec`, the child `stdio rpath prot_exec` | the child's output; without `proc` the spawn fails with \"Operation not permitted\" |
+| mmap | memmap2 | `stdio rpath` | a file mapped read-only, an anonymous map |
+| signals | signal-hook | `stdio` | SIGUSR1 raised sets the flag |
+| home | dirs | `stdio getpw`, `HOME` unset | the home directory of an unsandboxed run |
+| tokio-fs | tokio `fs`, `UnixListener`, `UnixStream` | `stdio rpath wpath cpath unix` | a file written and read back, a message over a unix socket |
+| http | axum, tower-http `ServeDir`, ureq, tokio | `stdio rpath inet dns` after the bind, unveil the document root `r` | `GET /index.html` over `localhost` (resolved under `dns`), a 404, and no `/../../etc/passwd` |
+
+Not yet in the suite: rustls over loopback, reqwest; unveil with tokio unix sockets (refused
+before Landlock ABI 9, see the README).
 ";
 
 fn document(results: &BTreeMap<Section, Vec<(Case, Outcome, bool)>>) -> String {
@@ -2126,6 +2158,7 @@ fn document(results: &BTreeMap<Section, Vec<(Case, Outcome, bool)>>) -> String {
             doc.push_str(&notes);
         }
     }
+    doc.push_str(ECOSYSTEM);
     doc
 }
 
