@@ -454,10 +454,20 @@ fn widening_permissions() {
     println!("not reached");
 }
 
-fn unveil_after_dropping_the_promise() {
+/// A phase without the `unveil` promise, then unveils that narrow: allowed (Landlock only
+/// narrows); then one that would widen: refused.
+fn narrowing_without_the_unveil_promise() {
     let b = base("nopromise");
     no_unveil_promise();
-    narrower_stage(&b.join("dir"));
+    say(
+        "control: read the secret",
+        errno(read(&b.join("outside/secret"))),
+    );
+    narrower_stage(&b.join("dir/sub"));
+    say("read inside", errno(read(&b.join("dir/sub/inner"))));
+    say("read a sibling dropped", errno(read(&b.join("dir/file"))));
+    say("read the secret", errno(read(&b.join("outside/secret"))));
+    wider_stage(&b.join("outside"));
     println!("not reached");
 }
 
@@ -980,12 +990,16 @@ fn main() {
             },
         },
         Scenario {
-            name: "unveil_after_dropping_the_promise",
-            child: unveil_after_dropping_the_promise,
+            name: "narrowing_without_the_unveil_promise",
+            child: narrowing_without_the_unveil_promise,
             check: |r| {
                 r.exited(sandbox::EXIT_CANNOT_ENTER)
+                    .stdout_has("control: read the secret: ok")
+                    .stdout_has("read inside: ok")
+                    .stdout_has("read a sibling dropped: EACCES")
+                    .stdout_has("read the secret: EACCES")
                     .stdout_lacks("not reached")
-                    .stderr_has("dropped the `unveil` promise");
+                    .stderr_has("is wider than what phase `unveil::narrower_stage");
                 cleanup("nopromise");
             },
         },

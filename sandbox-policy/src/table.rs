@@ -541,6 +541,13 @@ fn build(arch: Arch) -> (Table, BTreeSet<&'static str>) {
     );
     b.allow(unveil, "openat", vec![Cond::int_set(2, c.o_path)]);
     b.allow(unveil, "open", vec![Cond::int_set(1, c.o_path)]);
+    // A later phase may always narrow what is unveiled: Landlock layers only take rights away,
+    // so the Landlock calls and the O_PATH handles that name the paths are stdio (OpenBSD needs
+    // the unveil promise because its unveil can widen; the runtime refuses any widening). An
+    // O_PATH handle grants only stat-like access, which stdio has through AT_EMPTY_PATH.
+    b.calls(stdio, &["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"]);
+    b.allow(stdio, "openat", vec![Cond::int_set(2, c.o_path)]);
+    b.allow(stdio, "open", vec![Cond::int_set(1, c.o_path)]);
 
     assemble(b)
 }

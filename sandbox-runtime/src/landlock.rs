@@ -306,12 +306,6 @@ pub enum UnveilError {
         /// The phase in force.
         current: String,
     },
-    /// The promises in force do not include `unveil`, so the Landlock calls are denied.
-    #[error("phase `{current}` dropped the `unveil` promise, so no later phase can unveil")]
-    NoUnveilPromise {
-        /// The phase in force.
-        current: String,
-    },
     /// Landlock refused a ruleset, rule or restriction.
     #[error("{call} failed")]
     Kernel {

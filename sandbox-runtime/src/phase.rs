@@ -273,14 +273,8 @@ fn enter_slow(
     }
     let mut landlock_status = None;
     if phase.unveils || (phase.pledged && landlock::path_precise(wanted)) {
-        if let Some((held, cur)) = state.held {
-            if !held.contains(sandbox_policy::Promise::Unveil) {
-                return Err(landlock::UnveilError::NoUnveilPromise {
-                    current: cur.describe(),
-                }
-                .into());
-            }
-        }
+        // No `unveil` promise is needed in the phase in force: a Landlock layer only narrows,
+        // and `apply` refuses anything wider than the view in force (see the README).
         let previous = state
             .landlock
             .as_ref()
@@ -309,10 +303,9 @@ fn enter_slow(
         && !state.proc_guarded
     {
         if let Some((held, cur)) = state.held {
-            use sandbox_policy::Promise::{Rpath, Unveil};
-            if !held.contains(Unveil) || !held.contains(Rpath) {
+            if !held.contains(sandbox_policy::Promise::Rpath) {
                 return Err(landlock::UnveilError::Unenforceable(format!(
-                    "phase {} keeps wpath without prot_exec; keeping /proc/self/mem unwritable needs a Landlock layer, which needs the `unveil` and `rpath` promises that phase `{}` dropped",
+                    "phase {} keeps wpath without prot_exec; keeping /proc/self/mem unwritable needs a Landlock layer built from /proc/self/maps, which needs the `rpath` promise that phase `{}` dropped",
                     phase.describe(),
                     cur.describe()
                 ))
