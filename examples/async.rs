@@ -10,9 +10,9 @@
 //! them together with the main thread. Threads the runtime starts later inherit the filter, as
 //! every new thread does.
 //!
-//! Written below `#[tokio::main]`, the pledge would instead land in the synchronous `fn main`
-//! that `#[tokio::main]` generates, before the runtime is built: the runtime's own setup would
-//! then run under the filter and would need whatever promises that setup needs.
+//! Written below `#[tokio::main]`, the pledge lands in the synchronous `fn main` that
+//! `#[tokio::main]` generates, before the runtime is built: that works too (the runtime's setup,
+//! threads, epoll and eventfd, is `stdio`), with the setup itself under the phase.
 //!
 //! # Protocol
 //!

@@ -45,3 +45,24 @@ fn readme_promise_table_is_generated_from_the_table() {
         "README's promise table is out of date: cargo run -p sandbox-policy --example promise-reference -- --readme"
     );
 }
+
+#[test]
+fn readme_typo_message_is_the_compilers() {
+    // The README quotes the start of the message; tests/ui checks the compiler's whole output.
+    let quoted = "unknown promise `rpth`, did you mean `rpath`?";
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("``{quoted}``")),
+        "README lacks the quoted message"
+    );
+    let stderr = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/ui/unknown-promise.stderr"
+    ))
+    .unwrap();
+    assert!(
+        stderr.starts_with(&format!("error: {quoted}")),
+        "the compiler says: {stderr}"
+    );
+}

@@ -333,6 +333,20 @@ fn violation_is_reported_and_aborts() {
     }
 }
 
+/// The README's quoted violation line is what the example prints, byte for byte.
+#[test]
+fn readme_violation_line_is_what_violation_prints() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let quoted = readme
+        .lines()
+        .find(|l| l.starts_with("sandbox: phase violation::main"))
+        .expect("README quotes the violation line");
+    let f = Running::start("violation", &[]).wait();
+    f.signalled(SIGABRT);
+    assert_eq!(f.report(), quoted, "{}", f.dump());
+}
+
 // ---- fileserver ---------------------------------------------------------------------------------
 
 struct HttpResponse {
@@ -481,6 +495,59 @@ fn fileserver_sandbox_refuses_escapes_without_the_path_check() {
     assert!(server.alive(), "the server died serving refused requests");
     let f = server.kill();
     assert!(!f.stderr.contains("sandbox:"), "{}", f.dump());
+}
+
+/// The README's demo request, against the default root: refused by the server's path check, and
+/// with `--no-path-check` (as the README runs it) by the sandbox, the path then naming
+/// /etc/passwd itself.
+#[test]
+fn readme_demo_request_reaches_the_sandbox() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let target = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("curl --path-as-is http://127.0.0.1:8080"))
+        .expect("README has the demo's curl line")
+        .trim();
+    assert!(
+        readme.contains("cargo run --example fileserver -- --no-path-check"),
+        "README shows how to pass --no-path-check"
+    );
+    let www = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/www")
+        .canonicalize()
+        .unwrap();
+    // Lexically, as a server without a path check joins it: the target climbs to / and names
+    // /etc/passwd.
+    let mut p = www.clone();
+    for c in target.trim_start_matches('/').split('/') {
+        match c {
+            ".." => {
+                p.pop();
+            }
+            "" | "." => {}
+            c => p.push(c),
+        }
+    }
+    assert_eq!(
+        p,
+        Path::new("/etc/passwd"),
+        "{target} from {}",
+        www.display()
+    );
+    for (extra, why) in [
+        (&[][..], "path leaves the root"),
+        (&["--no-path-check"][..], "permission denied"),
+    ] {
+        let mut args = vec!["--addr", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut server = Running::start("fileserver", &args);
+        let addr = addr_at_end(&server.line());
+        let r = assert_refused(addr, target);
+        assert!(r.body.contains(why), "{extra:?}: {} {}", r.status, r.body);
+        let f = server.kill();
+        assert!(!f.stderr.contains("sandbox:"), "{}", f.dump());
+    }
 }
 
 #[test]

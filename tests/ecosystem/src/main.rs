@@ -76,6 +76,10 @@ enum Program {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// `#[sandbox::pledge]` above `#[tokio::main]`: a TCP echo served from a worker thread.
+    TokioAbove,
+    /// `#[sandbox::pledge]` below `#[tokio::main]`, the same echo.
+    TokioBelow,
     /// An axum server with tower-http's static files under unveil, and a ureq client resolving
     /// "localhost", in one process.
     Http {
@@ -92,6 +96,8 @@ fn say(key: &str, value: impl std::fmt::Display) {
 fn main() {
     let cli = Cli::parse();
     let sandboxed = !cli.no_sandbox;
+    // The tokio programs violate from inside a task, on a worker thread.
+    let in_a_task = matches!(cli.program, Program::TokioAbove | Program::TokioBelow);
     match cli.program {
         Program::Chrono { secs } => chrono_daemon(sandboxed, secs),
         Program::Time => time_local(sandboxed),
@@ -105,8 +111,10 @@ fn main() {
         Program::Home => home(sandboxed),
         Program::TokioFs { dir } => tokio_fs(sandboxed, &dir),
         Program::Http { dir } => http(sandboxed, &dir),
+        Program::TokioAbove => tokio_above(cli.violate),
+        Program::TokioBelow => tokio_below(cli.violate),
     }
-    if cli.violate {
+    if cli.violate && !in_a_task {
         violate();
     }
     say("done", "yes");
@@ -423,4 +431,44 @@ fn http(sandboxed: bool, dir: &Path) {
         };
         say(&format!("GET /{name}"), answer);
     }
+}
+
+// ---- the order of #[sandbox::pledge] and #[tokio::main] --------------------------------------------
+
+#[sandbox::pledge("stdio inet")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_above(violate_in_a_task: bool) {
+    echo_on_a_worker(violate_in_a_task).await;
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[sandbox::pledge("stdio inet")]
+async fn tokio_below(violate_in_a_task: bool) {
+    echo_on_a_worker(violate_in_a_task).await;
+}
+
+/// A listener bound and served by a task (on a worker thread), a client in this one; with
+/// `violate_in_a_task`, the serving task then does the forbidden thing itself.
+async fn echo_on_a_worker(violate_in_a_task: bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    say("pledged", "stdio inet");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).await.unwrap();
+        s.write_all(&buf[..n]).await.unwrap();
+        let thread = std::thread::current().name().unwrap_or("?").to_owned();
+        if violate_in_a_task {
+            violate();
+        }
+        thread
+    });
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"ping").await.unwrap();
+    let mut back = [0u8; 4];
+    c.read_exact(&mut back).await.unwrap();
+    say("echoed", String::from_utf8_lossy(&back));
+    say("served on", server.await.unwrap());
 }

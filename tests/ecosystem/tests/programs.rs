@@ -291,3 +291,24 @@ fn axum_static_files_and_a_ureq_client_resolving_localhost() {
     violates(&["http", "--dir", s(&dir)], None);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn pledge_above_and_below_tokio_main() {
+    for program in ["tokio-above", "tokio-below"] {
+        let o = eco(&[program], None);
+        worked(&o);
+        assert_eq!(value(&o, "echoed"), "ping");
+        assert!(
+            value(&o, "served on").contains("worker"),
+            "{}",
+            dump(&o)
+        );
+        // The forbidden call made by the task on the worker thread is reported: the workers
+        // are restricted whichever order the attributes are written in.
+        reported(
+            &eco(&[program, "--violate"], None),
+            "clock_settime(",
+            "settime",
+        );
+    }
+}
