@@ -2064,10 +2064,11 @@ one-line report naming `settime` and the SIGABRT.
 | signals | signal-hook | `stdio` | SIGUSR1 raised sets the flag |
 | home | dirs | `stdio getpw`, `HOME` unset | the home directory of an unsandboxed run |
 | tokio-fs | tokio `fs`, `UnixListener`, `UnixStream` | `stdio rpath wpath cpath unix` | a file written and read back, a message over a unix socket |
+| tls | rustls (ring provider), rcgen | `stdio inet` after the bind | a self-signed certificate made under the phase, a TLS 1.3 handshake and an echo between a server thread and a client over loopback |
 | tokio-above, tokio-below | tokio `#[tokio::main]` with `#[sandbox::pledge]` above it, then below it | `stdio inet` | a TCP echo served by a task on a worker thread; the violation made by that task is reported, in both orders |
 | http | axum, tower-http `ServeDir`, ureq, tokio | `stdio rpath inet dns` after the bind, unveil the document root `r` | `GET /index.html` over `localhost` (resolved under `dns`), a 404, and no `/../../etc/passwd` |
 
-Not yet in the suite: rustls over loopback, reqwest; unveil with tokio unix sockets (refused
+Not yet in the suite: reqwest (ureq is the client here); unveil with tokio unix sockets (refused
 before Landlock ABI 9, see the README).
 ";
 

@@ -76,6 +76,8 @@ enum Program {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// rustls over loopback: a certificate made in the phase, a TLS server thread and a client.
+    Tls,
     /// `#[sandbox::pledge]` above `#[tokio::main]`: a TCP echo served from a worker thread.
     TokioAbove,
     /// `#[sandbox::pledge]` below `#[tokio::main]`, the same echo.
@@ -111,6 +113,7 @@ fn main() {
         Program::Home => home(sandboxed),
         Program::TokioFs { dir } => tokio_fs(sandboxed, &dir),
         Program::Http { dir } => http(sandboxed, &dir),
+        Program::Tls => tls(sandboxed),
         Program::TokioAbove => tokio_above(cli.violate),
         Program::TokioBelow => tokio_below(cli.violate),
     }
@@ -471,4 +474,53 @@ async fn echo_on_a_worker(violate_in_a_task: bool) {
     c.read_exact(&mut back).await.unwrap();
     say("echoed", String::from_utf8_lossy(&back));
     say("served on", server.await.unwrap());
+}
+
+// ---- TLS ------------------------------------------------------------------------------------------
+
+fn tls(sandboxed: bool) {
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    enter(sandboxed, "stdio inet");
+    // Everything from here runs under the phase: key generation, both handshakes, the records.
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let der = cert.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server_config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![der.clone()], key)
+        .unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        let mut conn = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
+        let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+        let mut buf = [0u8; 64];
+        let n = tls.read(&mut buf).unwrap();
+        tls.write_all(&buf[..n]).unwrap();
+        tls.flush().unwrap();
+    });
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(der).unwrap();
+    let client_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(client_config), name).unwrap();
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    tls.write_all(b"over TLS").unwrap();
+    let mut back = [0u8; 8];
+    tls.read_exact(&mut back).unwrap();
+    say("echoed", String::from_utf8_lossy(&back));
+    say(
+        "protocol",
+        format!("{:?}", conn.protocol_version().unwrap()),
+    );
+    server.join().unwrap();
 }

@@ -298,11 +298,7 @@ fn pledge_above_and_below_tokio_main() {
         let o = eco(&[program], None);
         worked(&o);
         assert_eq!(value(&o, "echoed"), "ping");
-        assert!(
-            value(&o, "served on").contains("worker"),
-            "{}",
-            dump(&o)
-        );
+        assert!(value(&o, "served on").contains("worker"), "{}", dump(&o));
         // The forbidden call made by the task on the worker thread is reported: the workers
         // are restricted whichever order the attributes are written in.
         reported(
@@ -311,4 +307,13 @@ fn pledge_above_and_below_tokio_main() {
             "settime",
         );
     }
+}
+
+#[test]
+fn rustls_over_loopback() {
+    let o = eco(&["tls"], None);
+    worked(&o);
+    assert_eq!(value(&o, "echoed"), "over TLS");
+    assert_eq!(value(&o, "protocol"), "TLSv1_3");
+    violates(&["tls"], None);
 }
