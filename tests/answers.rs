@@ -396,6 +396,10 @@ fn reported_call(what: &str) {
             let _ = std::fs::symlink_metadata("/etc/hostname");
             say("opened", "stat");
         }
+        "lookup" => {
+            let r = std::net::ToSocketAddrs::to_socket_addrs(&("localhost", 80));
+            say("opened", format!("{:?}", r.map(Iterator::count)));
+        }
         _ => unreachable!(),
     }
 }
@@ -540,6 +544,21 @@ fn main() {
             child: || reported_call("statx"),
             check: |r| {
                 check_reported(r, &["AT_SYMLINK_NOFOLLOW", "STATX_"], &["0x100,"]);
+            },
+        },
+        Scenario {
+            name: "report_names_dns_for_a_name_lookup",
+            child: || reported_call("lookup"),
+            check: |r| {
+                check_reported(
+                    r,
+                    &[
+                        "socket(AF_UNIX, SOCK_STREAM",
+                        "for libc's look-ups",
+                        "\"dns\"",
+                    ],
+                    &[],
+                );
             },
         },
         Scenario {

@@ -341,16 +341,43 @@ fn write_report(line: &mut Line, t: &sys::Trapped) -> core::fmt::Result {
                 [first, ..] if first.is_empty() => {
                     line.bytes(b" was denied by an earlier phase's filter")
                 }
-                [first, rest @ ..] => {
-                    line.bytes(b" needs promise \"");
-                    line.promises(*first);
-                    line.bytes(b"\"");
-                    for (i, other) in rest.iter().enumerate() {
-                        line.bytes(if i == 0 { b" (or \"" } else { b", or \"" });
-                        line.promises(*other);
+                [_, ..] => {
+                    // The sets that allow the call first; then those under which it is only
+                    // answered with an error libc copes with (nscd's socket under dns and getpw),
+                    // said so: for a name look-up they are what is missing, for a program's own
+                    // socket they are not.
+                    let pid = sys::getpid();
+                    let allows = |set: PromiseSet| {
+                        rule.is_some_and(|r| {
+                            r.alts
+                                .iter()
+                                .any(|a| a.allows(held.union(set), &t.args, pid))
+                        })
+                    };
+                    let mut n = 0;
+                    for set in all.iter().copied().filter(|s| allows(*s)) {
+                        line.bytes(match n {
+                            0 => b" needs promise \"".as_slice(),
+                            1 => b" (or \"",
+                            _ => b", or \"",
+                        });
+                        line.promises(set);
                         line.bytes(b"\"");
+                        n += 1;
                     }
-                    if !rest.is_empty() {
+                    let allowing = n;
+                    for set in all.iter().copied().filter(|s| !allows(*s)) {
+                        line.bytes(match (allowing, n - allowing) {
+                            (0, 0) => b" is answered with an error under promise \"".as_slice(),
+                            (1, 0) => b" (or, for libc's look-ups, which then fall back, \"",
+                            (_, 0) => b", or, for libc's look-ups, which then fall back, \"",
+                            _ => b", or \"",
+                        });
+                        line.promises(set);
+                        line.bytes(b"\"");
+                        n += 1;
+                    }
+                    if n > 1 {
                         line.bytes(b")");
                     }
                 }
