@@ -396,6 +396,10 @@ fn reported_call(what: &str) {
             let _ = std::fs::symlink_metadata("/etc/hostname");
             say("opened", "stat");
         }
+        "unix" => {
+            let r = std::os::unix::net::UnixStream::connect("/run/sandbox-no-such.sock");
+            say("opened", format!("{:?}", r.map(drop)));
+        }
         "lookup" => {
             let r = std::net::ToSocketAddrs::to_socket_addrs(&("localhost", 80));
             say("opened", format!("{:?}", r.map(Iterator::count)));
@@ -559,6 +563,22 @@ fn main() {
                     ],
                     &[],
                 );
+            },
+        },
+        Scenario {
+            name: "readme_quotes_the_unix_socket_report",
+            child: || reported_call("unix"),
+            check: |r| {
+                let readme =
+                    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+                        .unwrap();
+                let start = readme
+                    .find("(`socket(AF_UNIX,")
+                    .expect("README quotes a unix socket report")
+                    + 2;
+                let len = readme[start..].find('`').unwrap();
+                let quoted = readme[start..start + len].replace("\n  ", " ");
+                check_reported(r, &[quoted.as_str()], &[]);
             },
         },
         Scenario {
