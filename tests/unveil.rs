@@ -398,11 +398,76 @@ fn no_landlock_best_effort() {
     say("read outside", errno(read(&b.join("outside/secret"))));
 }
 
-fn old_abi_cannot_restrict_truncate() {
+/// Before Landlock ABI 3, truncation by path is refused everywhere (Landlock cannot restrict it);
+/// truncating through a descriptor opened for writing, which Landlock checks, still works inside.
+fn old_abi_truncates_by_descriptor_only() {
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
     let b = base("abi2");
+    let c = |p: &Path| CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    let truncate = |p: &Path| {
+        // SAFETY: a valid path.
+        let r = unsafe { libc::truncate(c(p).as_ptr(), 1) };
+        errno(if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        })
+    };
+    let open = |p: &Path, flags: i32| {
+        // SAFETY: a valid path.
+        let fd = unsafe { libc::open(c(p).as_ptr(), flags | libc::O_CLOEXEC) };
+        if fd >= 0 {
+            // SAFETY: closes the descriptor just opened.
+            unsafe { libc::close(fd) };
+        }
+        errno(if fd >= 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        })
+    };
+    let spare = b.join("spare");
+    fs::write(&spare, INSIDE).unwrap();
+    say("control: truncate by path", truncate(&spare));
     sandbox::__private::simulate_abi(2);
-    only_r(&b.join("dir"));
-    println!("not reached");
+    sandbox::Restrict::new()
+        .unveil(&b.join("dir"), "rw")
+        .unwrap()
+        .pledge("stdio rpath wpath")
+        .apply()
+        .unwrap();
+    say("truncate inside by path", truncate(&b.join("dir/file")));
+    say(
+        "truncate outside by path",
+        truncate(&b.join("outside/secret")),
+    );
+    say(
+        "O_RDONLY|O_TRUNC inside",
+        open(&b.join("dir/file"), libc::O_RDONLY | libc::O_TRUNC),
+    );
+    say(
+        "O_WRONLY|O_TRUNC outside",
+        open(&b.join("outside/secret"), libc::O_WRONLY | libc::O_TRUNC),
+    );
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(b.join("dir/file"))
+        .unwrap();
+    // SAFETY: ftruncate on a descriptor this code owns.
+    let r = unsafe { libc::ftruncate(f.as_raw_fd(), 2) };
+    say(
+        "ftruncate inside",
+        errno(if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }),
+    );
+    say(
+        "O_WRONLY|O_TRUNC inside",
+        open(&b.join("dir/sub/inner"), libc::O_WRONLY | libc::O_TRUNC),
+    );
 }
 
 fn old_abi_restricts_what_it_can() {
@@ -930,12 +995,18 @@ fn main() {
             },
         },
         Scenario {
-            name: "old_abi_cannot_restrict_truncate",
-            child: old_abi_cannot_restrict_truncate,
+            name: "old_abi_truncates_by_descriptor_only",
+            child: old_abi_truncates_by_descriptor_only,
             check: |r| {
-                r.exited(sandbox::EXIT_CANNOT_ENTER)
-                    .stdout_lacks("not reached")
-                    .stderr_has("cannot restrict truncate(2)");
+                r.exited(0)
+                    .stdout_has("control: truncate by path: ok")
+                    .stdout_has("truncate inside by path: EACCES")
+                    .stdout_has("truncate outside by path: EACCES")
+                    .stdout_has("O_RDONLY|O_TRUNC inside: EACCES")
+                    .stdout_has("O_WRONLY|O_TRUNC outside: EACCES")
+                    .stdout_has("ftruncate inside: ok")
+                    .stdout_has("O_WRONLY|O_TRUNC inside: ok");
+                // cleanup checks that the outside file is unchanged.
                 cleanup("abi2");
             },
         },

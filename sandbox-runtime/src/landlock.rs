@@ -612,18 +612,17 @@ pub(crate) fn apply(
         }
     };
     let handled = handled_fs(abi) | unix;
-    if abi < 3
-        && promises.contains(Promise::Wpath)
-        && rules.iter().any(|r| !r.perms.includes(Perms::W))
-    {
-        let msg = format!(
-            "Landlock ABI {abi} cannot restrict truncate(2), and the promises include wpath"
-        );
-        if !best_effort {
-            return Err(UnveilError::Unenforceable(msg));
-        }
-        not_enforced.push(msg);
-    }
+    // Before ABI 3 Landlock cannot restrict truncate(2) by path, nor an open with O_TRUNC and
+    // no write access (which truncates too; a write open is checked as a write). With wpath held
+    // and unveils that keep writing out of some paths, both are refused everywhere instead, by
+    // a small filter of our own (EACCES, as Landlock answers); ftruncate on a descriptor opened
+    // for writing, and O_TRUNC with write access, keep working where the unveils allow writing.
+    // The same holds for the write guard's files (tmppath's guard is built here too).
+    let refuse_truncate = abi < 3
+        && ((user_unveils
+            && promises.contains(Promise::Wpath)
+            && rules.iter().any(|r| !r.perms.includes(Perms::W)))
+            || protected.is_some_and(|p| !p.is_empty()));
     // dns without inet: the name servers' port only (UDP from Landlock ABI 10; see the README's
     // limits).
     let (handled_net, ports) = net_access(abi, known);
@@ -672,6 +671,9 @@ pub(crate) fn apply(
         added += 1;
     }
     let threads = restrict_all_threads(&ruleset, abi)?;
+    if refuse_truncate {
+        refuse_truncate_by_path()?;
+    }
     if let Some(protected) = protected {
         guard::recheck(protected)?;
     }
@@ -698,6 +700,64 @@ pub(crate) fn apply(
         },
         applied,
     ))
+}
+
+/// A filter for kernels before Landlock ABI 3 (see `apply`): `truncate(2)` by path, and `open`
+/// or `openat` with `O_TRUNC` and no write access, answer EACCES; `openat2` (whose flags the
+/// filter cannot read) answers ENOSYS, so that libc falls back to `openat`; foreign-architecture
+/// and x32 numbers answer ENOSYS (the phase's own filter, when there is one, kills the former).
+/// Built at run time: which phases need it depends on the kernel.
+fn truncate_filter(arch: sandbox_policy::Arch) -> Vec<sandbox_policy::bpf::Insn> {
+    use sandbox_policy::bpf::{Insn, data, op, ret};
+    let nr = |name| arch.syscall_number(name).unwrap_or(u32::MAX);
+    let c = arch.consts();
+    let o_trunc = u32::try_from(c.o_trunc).unwrap_or(0);
+    let o_accmode = u32::try_from(c.o_accmode).unwrap_or(3);
+    let jeq = |k, jt, jf| Insn::jump(op::JMP | op::JEQ | op::K, k, jt, jf);
+    let jset = |k, jt, jf| Insn::jump(op::JMP | op::JSET | op::K, k, jt, jf);
+    let enosys = ret::ERRNO | ENOSYS_ERRNO;
+    vec![
+        /* 0 */ Insn::load(data::ARCH),
+        /* 1 */ jeq(arch.audit_arch(), 1, 0),
+        /* 2 */ Insn::ret(enosys),
+        /* 3 */ Insn::load(data::NR),
+        /* 4 */ jset(0x4000_0000, 0, 1),
+        /* 5 */ Insn::ret(enosys),
+        /* 6 */ jeq(nr("truncate"), 11, 0),
+        /* 7 */ jeq(nr("open"), 3, 0),
+        /* 8 */ jeq(nr("openat"), 4, 0),
+        /* 9 */ jeq(nr("openat2"), 9, 0),
+        /* 10 */ Insn::ret(ret::ALLOW),
+        /* 11 */ Insn::load(data::arg_lo(1)),
+        /* 12 */ Insn::ja(1),
+        /* 13 */ Insn::load(data::arg_lo(2)),
+        /* 14 */ jset(o_trunc, 0, 2),
+        /* 15 */ Insn::and(o_accmode),
+        /* 16 */ jeq(0, 1, 0),
+        /* 17 */ Insn::ret(ret::ALLOW),
+        /* 18 */ Insn::ret(ret::ERRNO | EACCES_ERRNO),
+        /* 19 */ Insn::ret(enosys),
+    ]
+}
+
+const ENOSYS_ERRNO: u32 = 38;
+const EACCES_ERRNO: u32 = 13;
+
+fn refuse_truncate_by_path() -> Result<(), UnveilError> {
+    let arch = sandbox_policy::Arch::native().ok_or(UnveilError::Unenforceable(
+        "truncate(2) cannot be restricted on this architecture".into(),
+    ))?;
+    match sys::install_filter_all_threads(&truncate_filter(arch)) {
+        sys::Install::Done => Ok(()),
+        sys::Install::BlockedBy(tid) => Err(UnveilError::Kernel {
+            call: "seccomp(truncate filter)",
+            source: io::Error::other(format!("thread {tid} has a seccomp filter of its own")),
+        }),
+        sys::Install::Failed(source) => Err(UnveilError::Kernel {
+            call: "seccomp(truncate filter)",
+            source,
+        }),
+    }
 }
 
 /// Whether a policy needs the write guard: it may open files for writing (`wpath`, or `tmppath`
@@ -782,6 +842,10 @@ pub(crate) fn guard_proc(best_effort: bool) -> Result<LandlockStatus, UnveilErro
         rules += 1;
     }
     let threads = restrict_all_threads(&ruleset, abi)?;
+    if abi < 3 && !protected.is_empty() {
+        // Landlock cannot keep the protected files from being truncated by path before ABI 3.
+        refuse_truncate_by_path()?;
+    }
     guard::recheck(&protected)?;
     Ok(LandlockStatus {
         abi,
@@ -1168,5 +1232,65 @@ mod tests {
         // inet grants every port; so does a phase without a pledge.
         assert_eq!(net_access(10, Some(set("stdio inet dns"))), (0, vec![]));
         assert_eq!(net_access(10, None), (0, vec![]));
+    }
+
+    #[test]
+    fn truncate_filter_refuses_truncation_by_path_only() {
+        use sandbox_policy::bpf::{self, SeccompData, ret};
+        for arch in sandbox_policy::Arch::ALL {
+            let prog = truncate_filter(arch);
+            let c = arch.consts();
+            let run = |name: &str, args: [u64; 6]| {
+                let nr = arch.syscall_number(name)?;
+                let d = SeccompData {
+                    nr,
+                    arch: arch.audit_arch(),
+                    args,
+                    ..Default::default()
+                };
+                Some(bpf::run(&prog, &d).action)
+            };
+            let eacces = Some(ret::ERRNO | 13);
+            let allow = Some(ret::ALLOW);
+            let (rd, wr, rdwr) = (0, 1, 2);
+            if arch.syscall_number("truncate").is_some() {
+                assert_eq!(run("truncate", [0x1000, 0, 0, 0, 0, 0]), eacces, "{arch}");
+            }
+            let t = c.o_trunc;
+            assert_eq!(
+                run("openat", [0, 0x1000, rd | t, 0, 0, 0]),
+                eacces,
+                "{arch}"
+            );
+            assert_eq!(run("openat", [0, 0x1000, wr | t, 0, 0, 0]), allow, "{arch}");
+            assert_eq!(
+                run("openat", [0, 0x1000, rdwr | t, 0, 0, 0]),
+                allow,
+                "{arch}"
+            );
+            assert_eq!(run("openat", [0, 0x1000, rd, 0, 0, 0]), allow, "{arch}");
+            // The high half of the flags is not the kernel's: ignored, as an int.
+            assert_eq!(
+                run("openat", [0, 0x1000, (1 << 40) | t, 0, 0, 0]),
+                eacces,
+                "{arch}"
+            );
+            if arch.syscall_number("open").is_some() {
+                assert_eq!(run("open", [0x1000, rd | t, 0, 0, 0, 0]), eacces, "{arch}");
+                assert_eq!(run("open", [0x1000, wr | t, 0, 0, 0, 0]), allow, "{arch}");
+            }
+            assert_eq!(
+                run("openat2", [0, 0x1000, 0x2000, 24, 0, 0]),
+                Some(ret::ERRNO | 38)
+            );
+            assert_eq!(run("ftruncate", [3, 0, 0, 0, 0, 0]), allow, "{arch}");
+            assert_eq!(run("read", [0, 0, 0, 0, 0, 0]), allow, "{arch}");
+            let foreign = SeccompData {
+                nr: 92,
+                arch: 0x4000_0003,
+                ..Default::default()
+            };
+            assert_eq!(bpf::run(&prog, &foreign).action, ret::ERRNO | 38);
+        }
     }
 }
