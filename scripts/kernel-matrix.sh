@@ -32,7 +32,7 @@ rm -rf $root && mkdir -p $root/{bin,sbin,usr/bin,etc,proc,sys,dev,tmp,var/tmp,te
 cp /bin/busybox $root/bin/busybox
 for a in sh mount ls poweroff grep mkdir sleep uname ifconfig; do ln -sf busybox $root/bin/$a; done
 # Real files, not links to busybox: scenarios exec /usr/bin/true and unveil only its directory.
-for a in true env cat echo; do cp /bin/busybox $root/usr/bin/$a; cp /bin/busybox $root/bin/$a; done
+for a in true env cat echo tee; do cp /bin/busybox $root/usr/bin/$a; cp /bin/busybox $root/bin/$a; done
 echo kmatrix > $root/etc/hostname
 echo 'root:x:0:0:root:/root:/bin/sh' > $root/etc/passwd
 echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/sh' >> $root/etc/passwd
