@@ -14,16 +14,10 @@
 mod common;
 
 use std::ffi::CString;
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use common::{Run, SIGABRT, Scenario};
-
-fn say(what: &str, value: impl std::fmt::Display) {
-    println!("{what}: {value}");
-    std::io::stdout().flush().unwrap();
-}
+use common::{Run, SIGABRT, Scenario, is_root, no_core_dumps, say, value};
 
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
@@ -42,31 +36,9 @@ fn c(p: &Path) -> CString {
     CString::new(p.as_os_str().as_encoded_bytes()).unwrap()
 }
 
-fn is_root() -> bool {
-    // SAFETY: no arguments.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn no_core_dumps() {
-    let lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: a valid rlimit.
-    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const lim) };
-}
-
 fn pledge(p: &str) {
     sandbox::pledge(p).unwrap_or_else(|e| panic!("pledge({p:?}): {e}"));
     say("pledged", p);
-}
-
-fn value<'a>(r: &'a Run, key: &str) -> &'a str {
-    let prefix = format!("{key}: ");
-    r.stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(prefix.as_str()))
-        .unwrap_or_else(|| panic!("no line {key:?}\n{}", r.dump()))
 }
 
 /// A scratch path the child and the parent both name (the parent's pid in it).

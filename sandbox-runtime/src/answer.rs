@@ -33,11 +33,18 @@ use crate::sys;
 /// The zone files kept open since the first phase.
 struct Zones {
     /// `/etc/localtime` itself (`O_PATH | O_NOFOLLOW`), for `lstat`.
-    link: Option<OwnedFd>,
+    link: Option<Link>,
     /// What `/etc/localtime` leads to, opened for reading.
     localtime: Option<Kept>,
     /// The zone `TZ` names, as a path under `/usr/share/zoneinfo`.
     tz: Option<(Vec<u8>, Kept)>,
+}
+
+/// `/etc/localtime` as a name, with the device and inode it had.
+struct Link {
+    fd: OwnedFd,
+    dev: u64,
+    ino: u64,
 }
 
 /// Open file descriptions handed out per zone file, in turn.
@@ -66,7 +73,15 @@ pub(crate) fn keep_zone_files() {
             std::path::Path::new("/etc/localtime"),
             libc::O_NOFOLLOW,
         )
-        .ok();
+        .ok()
+        .and_then(|fd| {
+            let st = sys::stat_at(fd.as_raw_fd(), None, 0).ok()?;
+            Some(Link {
+                dev: st.st_dev,
+                ino: st.st_ino,
+                fd,
+            })
+        });
         let localtime = keep("/etc/localtime");
         let tz = std::env::var_os("TZ").and_then(|tz| {
             let tz = tz.as_encoded_bytes();
@@ -189,7 +204,7 @@ fn same_owner(dirfd: i32, path: Option<u64>, uid: u64, gid: u64, flags: i32) -> 
 
 /// Which kept zone file a path names: `(descriptor for the file, descriptor for the name)`.
 /// Only absolute names are answered (the directory descriptor does not count for them).
-fn zone_for(path: u64) -> Option<(&'static Kept, Option<&'static OwnedFd>)> {
+fn zone_for(path: u64) -> Option<(&'static Kept, Option<&'static Link>)> {
     let zones = ZONES.get()?;
     let mut buf = [0u8; 128];
     let n = sys::read_user_string(path, &mut buf);
@@ -213,20 +228,29 @@ fn still(kept: &Kept, fd: &OwnedFd) -> bool {
         .is_ok_and(|st| st.st_dev == kept.dev && st.st_ino == kept.ino)
 }
 
+fn still_link(link: &Link) -> bool {
+    sys::stat_at(link.fd.as_raw_fd(), None, 0)
+        .is_ok_and(|st| st.st_dev == link.dev && st.st_ino == link.ino)
+}
+
+/// The kept descriptor a `stat` of `path` with `flags` is answered from, checked to still hold
+/// its file: `/etc/localtime` itself for `AT_SYMLINK_NOFOLLOW`, else what it leads to.
+fn stat_fd(path: u64, flags: i32) -> Option<i32> {
+    let (kept, link) = zone_for(path)?;
+    if flags & libc::AT_SYMLINK_NOFOLLOW != 0
+        && let Some(link) = link
+    {
+        return still_link(link).then(|| link.fd.as_raw_fd());
+    }
+    let first = kept.fds.first()?;
+    still(kept, first).then(|| first.as_raw_fd())
+}
+
 fn zone_stat(path: u64, buf: u64, flags: i32) -> Option<i64> {
     if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_NO_AUTOMOUNT) != 0 {
         return None;
     }
-    let (kept, link) = zone_for(path)?;
-    let first = kept.fds.first()?;
-    if !still(kept, first) {
-        return None;
-    }
-    let fd = match link {
-        Some(link) if flags & libc::AT_SYMLINK_NOFOLLOW != 0 => link.as_raw_fd(),
-        _ => first.as_raw_fd(),
-    };
-    Some(sys::fstatat_into(fd, buf))
+    Some(sys::fstatat_into(stat_fd(path, flags)?, buf))
 }
 
 fn zone_statx(t: &sys::Trapped) -> Option<i64> {
@@ -235,15 +259,7 @@ fn zone_statx(t: &sys::Trapped) -> Option<i64> {
     if flags & !allowed != 0 {
         return None;
     }
-    let (kept, link) = zone_for(t.args[1])?;
-    let first = kept.fds.first()?;
-    if !still(kept, first) {
-        return None;
-    }
-    let fd = match link {
-        Some(link) if flags & libc::AT_SYMLINK_NOFOLLOW != 0 => link.as_raw_fd(),
-        _ => first.as_raw_fd(),
-    };
+    let fd = stat_fd(t.args[1], flags)?;
     let sync = flags & libc::AT_STATX_SYNC_TYPE;
     Some(sys::statx_into(fd, sync, t.args[3] as u32, t.args[4]))
 }

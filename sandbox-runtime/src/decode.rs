@@ -148,21 +148,16 @@ fn arg(out: &mut impl Write, arch: Arch, kind: Kind, v: u64) -> fmt::Result {
         ),
         StatxMask => {
             let m = u64::from(v as u32);
-            if m & 0xfff == 0xfff {
-                out.write_str("STATX_ALL")?;
-                if m & !0xfff == 0 {
-                    return Ok(());
+            // The named groups first, the bits beyond them after.
+            for (group, name) in [(0xfff, "STATX_ALL"), (0x7ff, "STATX_BASIC_STATS")] {
+                if m & group == group {
+                    out.write_str(name)?;
+                    if m & !group == 0 {
+                        return Ok(());
+                    }
+                    out.write_char('|')?;
+                    return flags(out, m & !group, STATX_MORE, "0");
                 }
-                out.write_char('|')?;
-                return flags(out, m & !0xfff, STATX_MORE, "0");
-            }
-            if m & 0x7ff == 0x7ff {
-                out.write_str("STATX_BASIC_STATS")?;
-                if m & !0x7ff == 0 {
-                    return Ok(());
-                }
-                out.write_char('|')?;
-                return flags(out, m & !0x7ff, STATX_MORE, "0");
             }
             flags(out, m, STATX_BITS, "0")
         }

@@ -186,3 +186,37 @@ pub(crate) fn main(scenarios: &[Scenario]) {
         std::process::exit(1);
     }
 }
+
+// ---- helpers for scenario bodies and checks --------------------------------------------------
+
+/// Prints `what: value` and flushes, for the parent to read (`value`).
+pub(crate) fn say(what: &str, value: impl std::fmt::Display) {
+    use std::io::Write;
+    println!("{what}: {value}");
+    std::io::stdout().flush().unwrap();
+}
+
+/// The value of the child's `key: value` line.
+pub(crate) fn value<'a>(r: &'a Run, key: &str) -> &'a str {
+    let prefix = format!("{key}: ");
+    r.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("no line {key:?}\n{}", r.dump()))
+}
+
+/// No core files from the processes that die by SIGABRT (the core pattern may write them to
+/// the working directory).
+pub(crate) fn no_core_dumps() {
+    let lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a valid rlimit.
+    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const lim) };
+}
+
+pub(crate) fn is_root() -> bool {
+    // SAFETY: no arguments.
+    unsafe { libc::geteuid() == 0 }
+}
