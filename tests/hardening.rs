@@ -5174,6 +5174,149 @@ mod imp {
         );
     }
 
+    // ---- a hostile thread present while a later phase is entered --------------------------------
+
+    /// A thread of phase 1 swaps descriptors the runtime holds while phase 2 is entered: the rule
+    /// handles (`swap_rules`), or the kept `/proc/self/task` (otherwise). Phase 1 unveils `dir`;
+    /// phase 2 narrows to `dir/sub`. What must hold: nothing outside phase 1's view is ever
+    /// reached, and a swap that is seen fails the entry.
+    fn swap_during_entry(swap_rules: bool) {
+        let name = if swap_rules {
+            "swap-rules"
+        } else {
+            "swap-taskdir"
+        };
+        let dir = fresh_dir(name);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/inner"), b"inner").unwrap();
+        std::fs::write(dir.join("other"), b"other").unwrap();
+        let outside = child_scratch(&format!("{name}-outside"));
+        std::fs::write(&outside, b"SECRET").unwrap();
+        sandbox::Restrict::new()
+            .unveil(&dir, "r")
+            .unwrap()
+            .pledge("stdio rpath")
+            .apply()
+            .unwrap();
+        say("phase 1", "stdio rpath, unveil dir r");
+        let stop = Arc::new(AtomicBool::new(false));
+        let hostile = {
+            let (stop, dir, outside) = (Arc::clone(&stop), dir.clone(), outside.clone());
+            std::thread::spawn(move || {
+                // A handle on a sibling inside phase 1's view (what a swap could widen to), and
+                // a decoy directory for the task listing.
+                let other = c(&dir);
+                // SAFETY: a valid path; O_PATH handle.
+                let h = unsafe { libc::open(other.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+                let sub = c(&dir.join("sub"));
+                // SAFETY: an all-zero stat is valid.
+                let mut want: libc::stat = unsafe { std::mem::zeroed() };
+                // SAFETY: a valid path and a writable stat.
+                unsafe { libc::stat(sub.as_ptr(), &raw mut want) };
+                let task = format!("/proc/{}/task", std::process::id());
+                let mut swaps = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    for fd in 3..64 {
+                        if fd == h {
+                            continue;
+                        }
+                        let hit = if swap_rules {
+                            // SAFETY: an all-zero stat is valid.
+                            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                            // SAFETY: fstat into a local.
+                            let ok = unsafe { libc::fstat(fd, &raw mut st) } == 0;
+                            ok && (st.st_dev, st.st_ino) == (want.st_dev, want.st_ino)
+                        } else {
+                            std::fs::read_link(format!("/proc/self/fd/{fd}"))
+                                .is_ok_and(|l| l == Path::new(&task))
+                        };
+                        if hit {
+                            // SAFETY: dup2 with integer arguments.
+                            unsafe { libc::dup2(h, fd) };
+                            swaps += 1;
+                        }
+                    }
+                }
+                let read = |p: &Path| std::fs::read(p).map_or_else(|e| io_err(&e), |_| "ok".into());
+                (swaps, read(&outside), read(&dir.join("other")))
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        let r = sandbox::Restrict::new()
+            .unveil(&dir.join("sub"), "r")
+            .unwrap()
+            .pledge("stdio rpath")
+            .apply();
+        match &r {
+            Ok(_) => say("phase 2", "entered"),
+            Err(e) => say("phase 2", format!("refused: {e}")),
+        }
+        stop.store(true, Ordering::Relaxed);
+        let (swaps, hostile_outside, hostile_other) = hostile.join().unwrap();
+        say("swaps made", swaps);
+        let read = |p: &Path| std::fs::read(p).map_or_else(|e| io_err(&e), |_| "ok".into());
+        say("main reads outside phase 1", read(&outside));
+        say("hostile reads outside phase 1", hostile_outside);
+        say("main reads other (phase 1 only)", read(&dir.join("other")));
+        say("hostile reads other (phase 1 only)", hostile_other);
+    }
+
+    fn check_swap_during_entry(r: &Run, swap_rules: bool) {
+        let name = if swap_rules {
+            "swap-rules"
+        } else {
+            "swap-taskdir"
+        };
+        let _ = std::fs::remove_file(parent_scratch(&format!("{name}-outside")));
+        remove_scratch(name);
+        r.exited(0).stdout_has("phase 1");
+        // The bound: never beyond the phase in force.
+        assert_eq!(
+            value(r, "main reads outside phase 1"),
+            "EACCES",
+            "{}",
+            r.dump()
+        );
+        assert_eq!(
+            value(r, "hostile reads outside phase 1"),
+            "EACCES",
+            "{}",
+            r.dump()
+        );
+        let phase2 = value(r, "phase 2");
+        let swaps: u32 = value(r, "swaps made").parse().unwrap();
+        if swaps == 0 {
+            println!(
+                "    {name}: the hostile thread found nothing to swap in time (phase 2: {phase2})"
+            );
+            return;
+        }
+        if phase2 == "entered" {
+            // Entered although descriptors were swapped: the swaps missed the window, so phase
+            // 2's narrowing must hold for both threads.
+            println!(
+                "    {name}: {swaps} swaps, entered anyway (a swap and a swap back in the window is row 65)"
+            );
+            if !swap_rules {
+                assert_eq!(
+                    value(r, "hostile reads other (phase 1 only)"),
+                    "EACCES",
+                    "{}",
+                    r.dump()
+                );
+            }
+        } else {
+            // Failing closed: the swap was seen (a replaced descriptor), or it made the rules
+            // look wider than phase 1 (the narrowing check).
+            println!("    {name}: {swaps} swaps, phase 2 {phase2}");
+            assert!(
+                phase2.contains("replaced by another thread") || phase2.contains("is wider than"),
+                "{}",
+                r.dump()
+            );
+        }
+    }
+
     // ---- the scenarios ---------------------------------------------------------------------
 
     #[allow(clippy::too_many_lines)]
@@ -5255,6 +5398,17 @@ mod imp {
                 name: "getpw_cannot_reach_unix_sockets",
                 child: || unix_reach("unix-getpw", Some("stdio getpw")),
                 check: |r| check_unix_denied(r, true),
+            },
+            // A hostile thread present while a later phase is entered
+            Scenario {
+                name: "swap_rule_descriptors_during_entry",
+                child: || swap_during_entry(true),
+                check: |r| check_swap_during_entry(r, true),
+            },
+            Scenario {
+                name: "swap_task_dir_during_entry",
+                child: || swap_during_entry(false),
+                check: |r| check_swap_during_entry(r, false),
             },
             // Threat-model rows that had no scenario
             Scenario {

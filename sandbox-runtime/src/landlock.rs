@@ -462,6 +462,19 @@ pub(crate) fn apply(
             Err(e) => return Err(open_error(&u.path)(e)),
         };
         let (dev, ino, is_dir) = sys::identity(fd.as_fd()).map_err(open_error(&u.path))?;
+        // The descriptor must hold what the name leads to: another thread could have put
+        // another file on the new number between the open and the look at it.
+        // (A stat with AT_EMPTY_PATH and the name: what every phase allows, rpath or not.)
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let name = std::ffi::CString::new(u.path.as_os_str().as_bytes())
+                .map_err(|_| open_error(&u.path)(io::Error::from_raw_os_error(libc::EINVAL)))?;
+            let named = sys::stat_at(libc::AT_FDCWD, Some(name.as_ptr() as u64), 0)
+                .map_err(open_error(&u.path))?;
+            if (named.st_dev, named.st_ino) != (dev, ino) {
+                return Err(replaced(&u.path));
+            }
+        }
         // The same inode named twice: Landlock rules add up, so keep one rule with the union.
         if let Some(r) = rules.iter_mut().find(|r| r.dev == dev && r.ino == ino) {
             r.perms = Perms::from_bits(r.perms.bits() | u.perms.bits());
@@ -653,12 +666,25 @@ pub(crate) fn apply(
         if access == 0 {
             continue; // "" hides: no rule
         }
+        // The rule's descriptor must still be the path checked above: another thread may have
+        // put another file on its number (dup2) since. Checked before and after the call, and
+        // an entry that finds it changed fails: one try per process for an attribute phase.
+        // (What remains, a swap and a swap back in between, is THREAT-MODEL row 65.)
+        let same = |r: &Rule| {
+            sys::identity(r.fd.as_fd()).is_ok_and(|(dev, ino, _)| (dev, ino) == (r.dev, r.ino))
+        };
+        if !same(r) {
+            return Err(replaced(&r.path));
+        }
         sys::landlock_add_path(ruleset.as_fd(), r.fd.as_fd(), access).map_err(|source| {
             UnveilError::Kernel {
                 call: "landlock_add_rule",
                 source,
             }
         })?;
+        if !same(r) {
+            return Err(replaced(&r.path));
+        }
         added += 1;
     }
     for &(access, port) in &ports {
@@ -758,6 +784,14 @@ fn refuse_truncate_by_path() -> Result<(), UnveilError> {
             source,
         }),
     }
+}
+
+/// A descriptor the entry holds was replaced by another thread while the phase was entered.
+fn replaced(path: &Path) -> UnveilError {
+    UnveilError::Unenforceable(format!(
+        "the descriptor for {} was replaced by another thread while the phase was being entered",
+        path.display()
+    ))
 }
 
 /// Whether a policy needs the write guard: it may open files for writing (`wpath`, or `tmppath`
@@ -1161,10 +1195,21 @@ fn task_dir() -> Result<OwnedFd, UnveilError> {
         }
         return sys::open_task_dir().map_err(|e| error(&e));
     }
-    match kept {
-        Ok(fd) => fd.try_clone().map_err(|e| error(&e)),
-        Err(e) => Err(error(e)),
+    let fd = match kept {
+        Ok(fd) => fd.try_clone().map_err(|e| error(&e))?,
+        Err(e) => return Err(error(e)),
+    };
+    // The kept number may hold another directory by now (another thread's dup2), which would
+    // list no thread and leave every other thread unrestricted: it must still be this
+    // process's task directory, the one a fresh name resolves to.
+    let fresh = sys::open_path(None, Path::new("/proc/self/task"), libc::O_DIRECTORY)
+        .and_then(|f| sys::identity(f.as_fd()))
+        .map_err(|e| error(&e))?;
+    let kept_id = sys::identity(fd.as_fd()).map_err(|e| error(&e))?;
+    if !sys::is_procfs(fd.as_fd()) || (kept_id.0, kept_id.1) != (fresh.0, fresh.1) {
+        return Err(replaced(Path::new("/proc/self/task")));
     }
+    Ok(fd)
 }
 
 fn threads_now() -> Result<Vec<i32>, UnveilError> {

@@ -820,6 +820,15 @@ pub(crate) fn exit_now(status: i32) -> ! {
     unreachable!("exit_group returned")
 }
 
+/// Whether a descriptor is on procfs (`fstatfs`). Signal-safe.
+pub(crate) fn is_procfs(fd: BorrowedFd<'_>) -> bool {
+    // SAFETY: an all-zero statfs is valid; the kernel fills it.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a writable statfs.
+    let r = unsafe { libc::fstatfs(fd.as_raw_fd(), &raw mut st) };
+    r == 0 && st.f_type == libc::PROC_SUPER_MAGIC
+}
+
 #[cfg(test)]
 mod tests {
     use sandbox_policy::bpf::{self, SeccompData, ret};
