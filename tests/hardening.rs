@@ -1146,6 +1146,16 @@ mod imp {
         Inside,
     }
 
+    /// Whether the kernel's Landlock ABI is below `needed`; if so, says what that means for the
+    /// scenario (`what`), for the log.
+    fn older_abi(needed: i64, what: &str) -> bool {
+        let abi = kernel_abi();
+        if abi < needed {
+            println!("    Landlock ABI {abi} (below {needed}): {what}");
+        }
+        abi < needed
+    }
+
     /// The running kernel's Landlock ABI (0 without Landlock), asked from the unsandboxed parent.
     fn kernel_abi() -> i64 {
         // SAFETY: the version query reads no memory (null attribute, size 0).
@@ -1482,12 +1492,8 @@ mod imp {
 
     fn check_dns_tcp(r: &Run) {
         r.exited(0).stdout_has("process: exit 0");
-        if kernel_abi() < 4 {
-            // No TCP port rules before ABI 4: the README's limit, asserted so that it stays true.
-            println!(
-                "    Landlock ABI {}: dns reaches any TCP port (the documented limit; ABI 4 restricts it)",
-                kernel_abi()
-            );
+        // No TCP port rules before ABI 4: the README's limit, asserted so that it stays true.
+        if older_abi(4, "dns reaches any TCP port (the documented limit)") {
             r.stdout_has("connect to the listener: ok");
             return;
         }
@@ -4966,12 +4972,8 @@ mod imp {
                 .stdout_has("listener accepted: 1");
             return;
         }
-        if kernel_abi() < 6 {
-            // No scopes: the documented limit (THREAT-MODEL row 16); the socket is reached.
-            println!(
-                "    skipped on Landlock ABI {}: abstract sockets are scoped from ABI 6",
-                kernel_abi()
-            );
+        // No scopes: the documented limit (THREAT-MODEL row 16); the socket is reached.
+        if older_abi(6, "skipped, abstract sockets are scoped from ABI 6") {
             r.stdout_has("pledged: stdio rpath inet");
             return;
         }
