@@ -196,6 +196,10 @@ fn fchownat(t: &sys::Trapped) -> Option<i64> {
 /// allows under `stdio` (`AT_EMPTY_PATH`, with the caller's own path pointer, copied by the
 /// kernel).
 fn same_owner(dirfd: i32, path: Option<u64>, uid: u64, gid: u64, flags: i32) -> Option<i64> {
+    // A null path is the kernel's EFAULT (the stat below would name the directory instead).
+    if path == Some(0) {
+        return None;
+    }
     let st = sys::stat_at(dirfd, path, flags & libc::AT_SYMLINK_NOFOLLOW).ok()?;
     let uid_ok = id_of(uid).is_none_or(|u| u == st.st_uid);
     let gid_ok = id_of(gid).is_none_or(|g| g == st.st_gid);
